@@ -1,0 +1,1 @@
+"""Versioned prompt files, shipped as package data (`summarizer.prompts`)."""

@@ -1,0 +1,198 @@
+"""`summarize`: a thin command-line shell over the public API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from summarizer.config import ModeName, ProviderName, Settings
+from summarizer.errors import SummarizerError
+from summarizer.item import Item, Problem
+from summarizer.pipeline import Line, extract_many
+from summarizer.reader import iter_read
+from summarizer.schema import Record, render_json_schema
+from summarizer.validate import validate_file
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn AI-paper digests and arXiv abstracts into validated, source-grounded records.",
+)
+err = Console(stderr=True)
+
+Paths = Annotated[list[str], typer.Argument(help="Files or folders to read; '-' reads stdin.")]
+
+
+def main() -> None:
+    """Entry point of the `summarize` console script."""
+    try:
+        app()
+    except SummarizerError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+
+
+def _report(problem: Problem) -> None:
+    colour = "yellow" if problem.severity == "warning" else "red"
+    err.print(f"[{colour}]{problem}[/{colour}]", highlight=False, soft_wrap=True)
+
+
+def _items(paths: list[str]) -> tuple[list[Item], int]:
+    items, skipped = [], 0
+    for entry in iter_read(paths):
+        if isinstance(entry, Item):
+            items.append(entry)
+        else:
+            _report(entry)
+            skipped += entry.severity == "error"
+    return items, skipped
+
+
+@app.command()
+def read(paths: Paths) -> None:
+    """Print one JSON line per item found in PATHS (rows of digests, abstracts)."""
+    skipped = 0
+    for entry in iter_read(paths):
+        if isinstance(entry, Item):
+            sys.stdout.write(entry.model_dump_json() + "\n")
+        else:
+            _report(entry)
+            skipped += entry.severity == "error"
+    if skipped:
+        err.print(f"skipped {skipped} unreadable item(s)")
+        raise typer.Exit(1)
+
+
+class _Bar:
+    """A rich progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            TextColumn("extracting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=err,
+            disable=not err.is_terminal,
+        )
+        self._task = self._progress.add_task("extract", total=None, status="")
+        self._failed = 0
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._progress.update(self._task, total=total)
+
+    def advance(self, line: Line) -> None:
+        if not isinstance(line, Record):
+            self._failed += 1
+            err.print(f"[red]failed[/red] {line.source.location}: {line.error.message}")
+        status = f"{self._failed} failed" if self._failed else ""
+        self._progress.update(self._task, advance=1, status=status)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+@app.command()
+def extract(
+    paths: Paths,
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to append to.")] = Path(
+        "summaries.jsonl"
+    ),
+    provider: Annotated[str, typer.Option(help="auto | openai | local | rules")] = "auto",
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint (also OPENAI_BASE_URL).")
+    ] = None,
+    model_path: Annotated[
+        Path | None, typer.Option(help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="auto | tools | json_schema | json | md_json")] = "auto",
+    concurrency: Annotated[int | None, typer.Option(help="Items in flight at once.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Completion token limit.")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="Extra request field KEY=VALUE, e.g. repeat_penalty=1.1."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run items that failed before once more.")
+    ] = False,
+) -> None:
+    """Extract one record per item into OUTPUT; re-running resumes where it stopped."""
+    settings = Settings.from_env(
+        provider=_choice(provider, ProviderName),
+        model=model,
+        base_url=base_url,
+        model_path=model_path,
+        mode=_choice(mode, ModeName),
+        concurrency=concurrency,
+        max_tokens=max_tokens,
+        request_options=_options(option or []),
+    )
+    items, skipped = _items(paths)
+    items = items[:limit] if limit is not None else items
+    bar = _Bar()
+    try:
+        result = extract_many(
+            items, settings, output=output, retry_failed=retry_failed, progress=bar
+        )
+    finally:
+        bar.stop()
+    err.print(f"{result.summary}, unreadable {skipped} -> {output}", highlight=False)
+    if result.summary.failed or skipped:
+        raise typer.Exit(1)
+
+
+def _choice(value: str, kind: Any) -> Any:
+    allowed = kind.__args__
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _options(pairs: list[str]) -> dict[str, str | int | float | bool]:
+    parsed: dict[str, str | int | float | bool] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--option expects KEY=VALUE, got {pair!r}")
+        parsed[key] = _scalar(raw)
+    return parsed
+
+
+def _scalar(raw: str) -> str | int | float | bool:
+    if raw.lower() in {"true", "false"}:
+        return raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of an output record."""
+    sys.stdout.write(render_json_schema())
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="A JSONL output file.")]) -> None:
+    """Check every line of FILE against the record schema."""
+    report = validate_file(file)
+    for problem in report.invalid:
+        _report(problem)
+    err.print(
+        f"{report.valid} valid record(s), {report.error_lines} error line(s), "
+        f"{len(report.invalid)} invalid line(s)"
+    )
+    if not report.ok:
+        raise typer.Exit(1)

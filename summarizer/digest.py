@@ -1,0 +1,136 @@
+"""Reader for daily AI-paper digests: markdown tables of `Title | Authors | Summary [| Link]`.
+
+Handles the variants seen across the archive: links appended to titles in two styles or kept in
+a fourth column, titles wrapped onto continuation lines, empty author cells, `|` inside a summary,
+chatty preambles, markdown italics and runs of spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import PurePath
+
+from summarizer.item import Item, Location, Problem, find_arxiv_id
+
+_HEADING_DATE = re.compile(r"^#+\s*Papers for\s+(\d{4}-\d{2}-\d{2})", re.MULTILINE)
+_NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_HEADER = re.compile(r"^\|\s*Title\s*\|.*\bSummary\b", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}")
+_TITLE_LINKS = re.compile(
+    r"\s*(?:\(\s*read more on\b.*\)|[-–]\s*read more on\b.*)$", re.IGNORECASE | re.DOTALL
+)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_PREAMBLE = re.compile(
+    r"^(?:here(?:'s| is) (?:a |the )?(?:concise |brief |short )?summary\b[^:]*:\s*)", re.IGNORECASE
+)
+_ITALICS = re.compile(r"(?<![\w*])([*_])(?!\s)([^*_\n]+?)(?<!\s)\1(?![\w*])")
+_SPACES = re.compile(r"\s+")
+
+
+def looks_like_digest(text: str) -> bool:
+    """True when `text` holds a digest table header or a `Papers for DATE` heading."""
+    return bool(_HEADING_DATE.search(text)) or any(
+        _HEADER.match(line) for line in text.splitlines()
+    )
+
+
+def read_digest(text: str, path: str) -> Iterator[Item | Problem]:
+    """Yield one `Item` per table row, or a `Problem` for a row that cannot be parsed."""
+    day = _digest_date(text, path)
+    columns: list[str] = []
+    rows = 0
+    for line_no, row in _logical_rows(text.splitlines()):
+        if _HEADER.match(row):
+            columns = [c.strip().lower() for c in _split_cells(row)]
+            continue
+        if not columns or _SEPARATOR.match(row):
+            continue
+        rows += 1
+        yield _parse_row(row, columns, day, Location(path=path, line=line_no))
+    if rows == 0:
+        yield Problem(
+            location=Location(path=path, line=1),
+            message="digest has no paper rows",
+            severity="warning",
+        )
+
+
+def _digest_date(text: str, path: str) -> date | None:
+    match = _HEADING_DATE.search(text) or _NAME_DATE.search(PurePath(path).name)
+    if not match:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def _logical_rows(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """Join continuation lines (wrapped titles) onto the table row they belong to."""
+    start, parts = 0, list[str]()
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("|"):
+            if parts:
+                yield start, " ".join(parts)
+            start, parts = number, [line.strip()]
+        elif parts and line.strip() and line[:1].isspace():
+            parts.append(line.strip())
+        elif parts:
+            yield start, " ".join(parts)
+            parts = []
+    if parts:
+        yield start, " ".join(parts)
+
+
+def _split_cells(row: str) -> list[str]:
+    body = row.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    cells = re.split(r"(?<!\\)\|", body)
+    return [cell.replace("\\|", "|") for cell in cells]
+
+
+def _parse_row(
+    row: str, columns: list[str], day: date | None, location: Location
+) -> Item | Problem:
+    cells = _split_cells(row)
+    if "summary" not in columns or len(cells) < len(columns):
+        return Problem(
+            location=location,
+            message=f"table row has {len(cells)} cells, expected {len(columns)}",
+        )
+    # A `|` inside the summary yields extra cells: the summary column absorbs them.
+    at = columns.index("summary")
+    after = len(columns) - at - 1
+    head, tail = cells[:at], cells[len(cells) - after :] if after else []
+    summary = "|".join(cells[at : len(cells) - after])
+    fields = dict(zip(columns, [*head, summary, *tail], strict=True))
+    raw_title = fields.get("title", "")
+    title = _clean_title(raw_title)
+    text = _clean_summary(summary)
+    if not title or not text:
+        missing = "title" if not title else "summary"
+        return Problem(location=location, message=f"table row has an empty {missing} cell")
+    authors = [a.strip() for a in fields.get("authors", "").split(",") if a.strip()]
+    return Item(
+        kind="digest",
+        arxiv_id=find_arxiv_id(raw_title + " " + fields.get("link", "")),
+        title=title,
+        authors=authors,
+        text=text,
+        digest_date=day,
+        location=location,
+    )
+
+
+def _clean_title(cell: str) -> str:
+    title = _TITLE_LINKS.sub("", cell.strip())
+    return _SPACES.sub(" ", _MD_LINK.sub(r"\1", title)).strip()
+
+
+def _clean_summary(cell: str) -> str:
+    text = _SPACES.sub(" ", cell).strip()
+    text = _PREAMBLE.sub("", text)
+    return _ITALICS.sub(r"\2", text).strip()

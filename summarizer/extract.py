@@ -1,0 +1,135 @@
+"""Extract one record from one item: build the prompt, call the backend, ground, assemble."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+from types import TracebackType
+
+from summarizer.config import Settings
+from summarizer.errors import ExtractionError
+from summarizer.grounding import ground, reask_message
+from summarizer.item import Item
+from summarizer.prompt import Prompt, load_prompt
+from summarizer.providers import Backend, Completion, Request, open_backend
+from summarizer.schema import ErrorInfo, ErrorLine, Provenance, Record, Source, Usage
+from summarizer.sentences import split_sentences
+
+
+def record_key(item: Item, prompt: Prompt, model: str) -> str:
+    """The resume key: the same text, prompt and model always give the same key."""
+    material = "\x1f".join((item.text, prompt.hash, model))
+    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def source_of(item: Item) -> Source:
+    """The `source` block of a record or error line."""
+    return Source(
+        kind=item.kind,
+        location=item.location,
+        arxiv_id=item.arxiv_id,
+        title=item.title,
+        authors=item.authors,
+        digest_date=item.digest_date,
+        text=item.text,
+    )
+
+
+class Extractor:
+    """Extracts records with one open backend; use as a context manager to release it."""
+
+    def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.prompt = load_prompt(self.settings.prompt)
+        self.backend = backend or open_backend(self.settings)
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the backend (for the local provider: stop its server)."""
+        self.backend.close()
+
+    def key(self, item: Item) -> str:
+        """The resume key of `item` under this extractor's prompt and model."""
+        return record_key(item, self.prompt, self.backend.model)
+
+    def extract(self, item: Item) -> Record:
+        """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
+        started = time.perf_counter()
+        sentences = split_sentences(item.text)
+        request = Request(self.prompt.messages(item, sentences), item, sentences)
+        completion = self.backend.complete(request)
+        spent = [completion]
+        grounded = ground(completion.extraction, sentences)
+        if grounded.problems:
+            retry = self._reask(request, completion, grounded.problems)
+            if retry is not None:
+                spent.append(retry)
+                again = ground(retry.extraction, sentences)
+                if len(again.problems) <= len(grounded.problems):
+                    completion, grounded = retry, again
+        extraction = completion.extraction
+        return Record(
+            key=self.key(item),
+            one_line_summary=extraction.one_line_summary,
+            objective=extraction.objective,
+            methods=extraction.methods,
+            headline_metrics=grounded.metrics,
+            implications=extraction.implications,
+            grounding=grounded.summary,
+            source=source_of(item),
+            provenance=Provenance(
+                model=self.backend.model,
+                provider=self.backend.provider,
+                prompt_id=self.prompt.id,
+                prompt_hash=self.prompt.hash,
+                usage=Usage(
+                    prompt_tokens=sum(c.prompt_tokens for c in spent),
+                    completion_tokens=sum(c.completion_tokens for c in spent),
+                ),
+                latency_s=round(time.perf_counter() - started, 3),
+                attempts=sum(c.attempts for c in spent),
+                created_at=datetime.now(UTC),
+            ),
+        )
+
+    def _reask(self, request: Request, first: Completion, problems: list[str]) -> Completion | None:
+        """Ask once more when metric values are not in the text; None if that answer fails."""
+        messages = [
+            *request.messages,
+            {"role": "assistant", "content": first.extraction.model_dump_json()},
+            {"role": "user", "content": reask_message(problems)},
+        ]
+        try:
+            return self.backend.complete(Request(messages, request.item, request.sentences))
+        except ExtractionError:
+            return None
+
+    def error_line(self, item: Item, error: Exception) -> ErrorLine:
+        """The output line recording that `item` failed."""
+        return ErrorLine(
+            key=self.key(item),
+            source=source_of(item),
+            error=ErrorInfo(
+                type=type(error).__name__,
+                message=str(error),
+                attempts=getattr(error, "attempts", 1),
+            ),
+            created_at=datetime.now(UTC),
+        )
+
+
+def extract(item: Item, settings: Settings | None = None) -> Record:
+    """Extract one record from `item` (opens and closes a backend; prefer `Extractor` for many)."""
+    with Extractor(settings) as extractor:
+        return extractor.extract(item)

@@ -1,0 +1,71 @@
+"""The unit of work: one paper's text, read from a digest row or an abstract, with its location."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceKind = Literal["digest", "abstract"]
+
+
+class Location(BaseModel):
+    """Where an item or a problem was found: file path and 1-based line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    line: int = Field(ge=1)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class Item(BaseModel):
+    """One paper to extract from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: SourceKind
+    arxiv_id: str | None = None
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    text: str = Field(min_length=1)
+    digest_date: date | None = None
+    location: Location
+
+    @property
+    def text_hash(self) -> str:
+        """Content hash of the text, the input half of the resume key."""
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+
+class Problem(BaseModel):
+    """A source item that was skipped (`error`) or a notice about a source (`warning`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    location: Location
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+
+_ARXIV_ID = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
+)
+
+
+def find_arxiv_id(text: str) -> str | None:
+    """The first arXiv identifier in `text` (a URL, `arXiv:ID` or bare ID), without its version."""
+    url = re.search(r"arxiv\.org/(?:abs|pdf)/(\S+?)(?:v\d+)?(?:\.pdf)?(?=[)\s\]\"'>]|$)", text)
+    if url and _ARXIV_ID.fullmatch(url.group(1)):
+        return url.group(1)
+    bare = _ARXIV_ID.search(text)
+    return bare.group("id") if bare else None

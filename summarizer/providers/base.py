@@ -1,0 +1,48 @@
+"""The one seam between the pipeline and a model: `Backend.complete(request) -> Completion`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from summarizer.item import Item
+from summarizer.prompt import Message
+from summarizer.schema import Extraction
+from summarizer.sentences import Sentence
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a backend is asked: the rendered messages, plus the item and its sentences for
+    backends that work on the text directly."""
+
+    messages: list[Message]
+    item: Item
+    sentences: list[Sentence]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A validated extraction and what it cost."""
+
+    extraction: Extraction
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    raw: str | None = field(default=None, repr=False)
+
+
+class Backend(Protocol):
+    """A model that turns a request into a validated `Extraction`.
+
+    Implementations raise `ProviderError` when the endpoint fails and `ExtractionError` when its
+    output never validates. `close()` releases what the backend holds (a server, a client).
+    """
+
+    provider: str
+    model: str
+    max_concurrency: int | None  # requests the backend serves at once; None: no limit of its own
+
+    def complete(self, request: Request) -> Completion: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,229 @@
+"""Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp) through `openai` + `instructor`.
+
+Two kinds of failure are handled apart and never fed to each other:
+- transport failures (429 honouring Retry-After, 5xx, timeouts, dropped connections, unreadable
+  bodies) are retried around the raw HTTP call with tenacity's exponential backoff and jitter;
+- invalid output is re-asked by instructor, feeding back only the validation errors.
+A completion cut off at the token limit is re-asked once more with a request to be brief, and
+raises `TruncatedOutputError` if it keeps happening.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from summarizer.config import Settings
+from summarizer.errors import ExtractionError, ProviderError, TruncatedOutputError
+from summarizer.prompt import Message
+from summarizer.providers.base import Completion, Request
+from summarizer.schema import Extraction
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_RETRY_STATUS = {408, 409, 429}
+_BRIEF = (
+    "Your previous answer was cut off at the token limit. Answer again, much more briefly, "
+    "without repeating yourself."
+)
+
+
+def create(settings: Settings) -> OpenAIBackend:
+    """An `OpenAIBackend` for `settings.base_url` (OpenAI itself when unset)."""
+    return OpenAIBackend(settings)
+
+
+def pick_mode(settings: Settings) -> str:
+    """Strict JSON Schema on OpenAI's own API; elsewhere tool calling, which most servers
+    constrain with a grammar."""
+    if settings.mode != "auto":
+        return settings.mode
+    host = urlparse(settings.base_url or "https://api.openai.com/v1").hostname or ""
+    return "json_schema" if host.endswith("openai.com") else "tools"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError):
+        return True
+    if isinstance(exc, json.JSONDecodeError):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
+    return False
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    response = getattr(exc, "response", None)
+    header = response.headers.get("retry-after") if response is not None else None
+    try:
+        return max(0.0, float(header)) if header is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Tally:
+    """Tokens and model calls of one item, summed over transport retries and re-asks."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class OpenAIBackend:
+    """Structured extraction through an OpenAI-compatible chat completions endpoint."""
+
+    provider = "openai"
+    max_concurrency: int | None = None
+
+    def __init__(self, settings: Settings, provider: str = "openai") -> None:
+        self.provider = provider
+        self.settings = settings
+        self.model = settings.model or "gpt-4o-mini"
+        self.mode = _MODES[pick_mode(settings)]
+        # The SDK's own retries are off: tenacity does them, so they are bounded in one place.
+        self._client = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=settings.key_value() or "unused",
+            max_retries=0,
+            timeout=settings.timeout_s,
+        )
+        self._backoff = wait_exponential_jitter(initial=1, max=settings.retry_max_wait_s)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._client.close()
+
+    def complete(self, request: Request) -> Completion:
+        """Extract from `request.messages`, re-asking on truncation up to `max_reasks` times."""
+        tally = _Tally()
+        messages = list(request.messages)
+        for attempt in range(self.settings.max_reasks + 1):
+            try:
+                extraction, raw = self._ask(messages, tally)
+            except (TruncatedOutputError, IncompleteOutputException) as exc:
+                if attempt == self.settings.max_reasks:
+                    raise TruncatedOutputError(
+                        f"output hit the token limit ({self.settings.max_tokens}) "
+                        f"{attempt + 1} times; raise --max-tokens",
+                        self.provider,
+                        tally.calls,
+                    ) from exc
+                messages = [*request.messages, {"role": "user", "content": _BRIEF}]
+                continue
+            return Completion(
+                extraction, tally.prompt_tokens, tally.completion_tokens, tally.calls, raw
+            )
+        raise AssertionError("unreachable")
+
+    def _ask(self, messages: list[Message], tally: _Tally) -> tuple[Extraction, str | None]:
+        structured = instructor.patch(create=self._create_counting(tally), mode=self.mode)
+        try:
+            result = structured(
+                response_model=Extraction,
+                messages=messages,
+                model=self.model,
+                max_retries=self.settings.max_reasks,
+                temperature=self.settings.temperature,
+                max_tokens=self.settings.max_tokens,
+                extra_body=self.settings.request_options or None,
+            )
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ProviderError | IncompleteOutputException):
+                raise cause from None
+            raise ExtractionError(
+                f"output did not validate after {tally.calls} attempts: {_first_line(exc)}",
+                attempts=tally.calls,
+                last_output=_raw_text(exc.last_completion),
+                prompt_tokens=tally.prompt_tokens,
+                completion_tokens=tally.completion_tokens,
+            ) from None
+        extraction: Extraction = result
+        return extraction, _raw_text(getattr(result, "_raw_response", None))
+
+    def _create_counting(self, tally: _Tally) -> Callable[..., Any]:
+        def create(**kwargs: Any) -> Any:
+            response = self._create_with_retries(**kwargs)
+            tally.calls += 1
+            usage = response.usage
+            if usage is not None:
+                tally.prompt_tokens += usage.prompt_tokens or 0
+                tally.completion_tokens += usage.completion_tokens or 0
+            # Some servers (llama.cpp in tools mode) report "tool_calls" even when the
+            # output was cut off, so the token count is checked as well.
+            finish = response.choices[0].finish_reason if response.choices else None
+            used = usage.completion_tokens if usage is not None else 0
+            if finish == "length" or (used or 0) >= self.settings.max_tokens:
+                raise TruncatedOutputError("completion hit the token limit", self.provider)
+            return response
+
+        return create
+
+    def _create_with_retries(self, **kwargs: Any) -> Any:
+        retrying = Retrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_after_attempt(self.settings.max_transport_retries + 1),
+            wait=self._wait,
+            reraise=True,
+        )
+        try:
+            return retrying(self._client.chat.completions.create, **kwargs)
+        except openai.APIStatusError as exc:
+            raise ProviderError(
+                f"{self.provider} endpoint answered HTTP {exc.status_code}: {_status_message(exc)}",
+                self.provider,
+                retrying.statistics.get("attempt_number", 1),
+            ) from exc
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            raise ProviderError(
+                f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}",
+                self.provider,
+                retrying.statistics.get("attempt_number", 1),
+            ) from exc
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc)
+        if after is not None:
+            return min(after, self.settings.retry_max_wait_s)
+        return float(self._backoff(state))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _status_message(exc: openai.APIStatusError) -> str:
+    hint = {401: "check OPENAI_API_KEY", 404: "check --model and --base-url"}.get(exc.status_code)
+    message = _first_line(exc)
+    return f"{message} ({hint})" if hint else message
+
+
+def _raw_text(completion: Any) -> str | None:
+    """The text or tool-call arguments of a chat completion, for error reports."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if message.tool_calls:
+        return str(message.tool_calls[0].function.arguments)
+    return str(message.content) if message.content is not None else None
