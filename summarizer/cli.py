@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from summarizer.config import ModeName, ProviderName, Settings
 from summarizer.errors import SummarizerError
@@ -30,16 +32,22 @@ Paths = Annotated[list[str], typer.Argument(help="Files or folders to read; '-' 
 
 def main() -> None:
     """Entry point of the `summarize` console script."""
+    # Failed items are reported as error lines; instructor's own log lines would repeat them.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     try:
         app()
     except SummarizerError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(2)
+        _fail(exc)
+
+
+def _fail(exc: SummarizerError) -> NoReturn:
+    err.print(Text.assemble(("error: ", "red"), str(exc)), highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def _report(problem: Problem) -> None:
     colour = "yellow" if problem.severity == "warning" else "red"
-    err.print(f"[{colour}]{problem}[/{colour}]", highlight=False, soft_wrap=True)
+    err.print(Text(str(problem), style=colour), highlight=False, soft_wrap=True)
 
 
 def _items(paths: list[str]) -> tuple[list[Item], int]:
@@ -91,7 +99,8 @@ class _Bar:
     def advance(self, line: Line) -> None:
         if not isinstance(line, Record):
             self._failed += 1
-            err.print(f"[red]failed[/red] {line.source.location}: {line.error.message}")
+            message = f"{line.source.location}: {line.error.message}"
+            err.print(Text.assemble(("failed ", "red"), message), highlight=False, soft_wrap=True)
         status = f"{self._failed} failed" if self._failed else ""
         self._progress.update(self._task, advance=1, status=status)
 
@@ -143,6 +152,8 @@ def extract(
         result = extract_many(
             items, settings, output=output, retry_failed=retry_failed, progress=bar
         )
+    except SummarizerError as exc:
+        _fail(exc)
     finally:
         bar.stop()
     err.print(f"{result.summary}, unreadable {skipped} -> {output}", highlight=False)
@@ -196,3 +207,7 @@ def validate(file: Annotated[Path, typer.Argument(help="A JSONL output file.")])
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    main()

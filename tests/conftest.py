@@ -34,11 +34,11 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def cassette_recorder() -> vcr.VCR:
+def cassette_recorder(library: Path = CASSETTES, record: bool = RECORDING) -> vcr.VCR:
     """Replays by default; `SUMMARIZE_RECORD=1` re-records against a live endpoint."""
     return vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode="all" if RECORDING else "none",
+        cassette_library_dir=str(library),
+        record_mode="all" if record else "none",
         match_on=["method", "path", "body"],
         filter_headers=["authorization", "api-key", "openai-organization", "openai-project",
                         "cookie", "set-cookie"],

@@ -1,0 +1,171 @@
+"""A tiny OpenAI-compatible stub, for what a real server will not do on demand.
+
+It answers `/v1/chat/completions` in tools mode with a valid extraction built from the request's
+numbered sentences (the first number it finds becomes a metric citing its sentence), after an
+optional fixed delay. A queue of faults (`429`, `500`, `timeout`, `drop`, `malformed`,
+`truncated`, `invalid`) is served first, one per request. Run it as a script for the benchmark:
+`python tests/stub_server.py --delay 0.2 --port-file PORT`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_SENTENCE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+_NUMBER = re.compile(r"(?<![\w.\-@])(\d+(?:\.\d+)?)(%|x)?(?![\w\-])")
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """A valid, grounded extraction for the paper in `request`."""
+    user = next(m["content"] for m in reversed(request["messages"]) if m["role"] == "user")
+    sentences = _SENTENCE.findall(user) or _SENTENCE.findall(request["messages"][1]["content"])
+    metrics = []
+    for number, text in sentences:
+        found = _NUMBER.search(text)
+        if found:
+            metrics.append(
+                {
+                    "metric": "score",
+                    "value": float(found.group(1)),
+                    "value_text": found.group(0),
+                    "evidence": [int(number)],
+                }
+            )
+            break
+    first = sentences[0][1] if sentences else "A paper."
+    return {
+        "one_line_summary": first[:300],
+        "objective": first[:300],
+        "methods": [{"name": "method", "description": "The method of the paper."}],
+        "headline_metrics": metrics,
+        "implications": ["Practitioners can use it."],
+    }
+
+
+def completion(request: dict[str, Any], arguments: str, finish: str) -> dict[str, Any]:
+    """A chat completion carrying `arguments` as the forced tool call."""
+    name = request["tools"][0]["function"]["name"] if request.get("tools") else "Extraction"
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "stub"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_0",
+                            "type": "function",
+                            "function": {"name": name, "arguments": arguments},
+                        }
+                    ],
+                },
+                "finish_reason": finish,
+            }
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+    }
+
+
+class Stub:
+    """The stub's state: the fault queue, the delay, and the requests it received."""
+
+    def __init__(self, delay: float = 0.0, faults: list[str] | None = None) -> None:
+        self.delay = delay
+        self.faults: deque[str] = deque(faults or [])
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> Stub:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with stub.lock:
+                    stub.requests.append(body)
+                    fault = stub.faults.popleft() if stub.faults else None
+                if stub.delay:
+                    time.sleep(stub.delay)
+                self._serve(body, fault)
+
+            def _serve(self, body: dict[str, Any], fault: str | None) -> None:
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault == "timeout":
+                    time.sleep(2.0)
+                if fault in {"429", "500"}:
+                    payload = {"error": {"message": f"stub fault {fault}", "type": "stub"}}
+                    self._send(int(fault), json.dumps(payload).encode(), {"Retry-After": "0"})
+                    return
+                if fault == "malformed":
+                    self._send(200, b'{"id": "chatcmpl-stub", "choices": [')
+                    return
+                arguments = json.dumps(answer(body))
+                finish = "tool_calls"
+                if fault == "truncated":
+                    arguments, finish = arguments[: len(arguments) // 2], "length"
+                if fault == "invalid":
+                    broken = answer(body)
+                    del broken["objective"]
+                    arguments = json.dumps(broken)
+                self._send(200, json.dumps(completion(body, arguments, finish)).encode())
+
+            def _send(
+                self, status: int, data: bytes, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--port-file", help="write the chosen port here once listening")
+    args = parser.parse_args()
+    stub = Stub(delay=args.delay)
+    if args.port_file:
+        with open(args.port_file, "w", encoding="utf-8") as f:
+            f.write(str(stub.port))
+    stub.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

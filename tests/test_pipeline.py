@@ -1,0 +1,142 @@
+"""Batch runs: concurrency, failures recorded as lines, resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from stub_server import Stub
+
+from summarizer import Extractor, Item, Record, Settings, extract_many, read
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    server = Stub().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def items(fixtures: Path) -> list[Item]:
+    return read([fixtures / "seed_digest.txt"]).items
+
+
+def settings_for(stub: Stub, **extra: object) -> Settings:
+    fields: dict[str, object] = {
+        "base_url": stub.base_url,
+        "model": "stub-model",
+        "timeout_s": 5.0,
+        "retry_max_wait_s": 0.01,
+        "max_transport_retries": 1,
+        "max_reasks": 0,
+    }
+    return Settings.model_validate({**fields, **extra})
+
+
+def lines_of(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_item_written_once_and_failures_recorded(
+    stub: Stub, items: list[Item], tmp_path: Path
+) -> None:
+    stub.faults.extend(["500", "500"])  # the first item exhausts its one transport retry
+    out = tmp_path / "out.jsonl"
+    result = extract_many(items, settings_for(stub, concurrency=1), output=out)
+    assert (result.summary.done, result.summary.failed) == (19, 1)
+    written = lines_of(out)
+    assert len(written) == 20
+    assert Counter(line["status"] for line in written) == {"ok": 19, "error": 1}
+    error = next(line for line in written if line["status"] == "error")
+    assert error["error"]["type"] == "ProviderError"  # type: ignore[index]
+    assert error["source"]["location"]["line"] == 7  # type: ignore[index]
+    spent = sum(r.provenance.usage.prompt_tokens for r in result.records)
+    assert result.summary.prompt_tokens == spent >= 19 * 100
+
+
+def test_rerun_skips_done_and_retry_failed_reruns_errors(
+    stub: Stub, items: list[Item], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    stub.faults.extend(["500", "500"])
+    extract_many(items[:5], settings_for(stub, concurrency=1), output=out)
+    again = extract_many(items[:5], settings_for(stub), output=out)
+    assert (again.summary.done, again.summary.skipped) == (0, 5)
+    retried = extract_many(items[:5], settings_for(stub), output=out, retry_failed=True)
+    assert (retried.summary.done, retried.summary.skipped) == (1, 4)
+    written = lines_of(out)
+    assert len(written) == 5
+    assert {line["status"] for line in written} == {"ok"}
+
+
+def test_duplicate_items_run_once(stub: Stub, items: list[Item]) -> None:
+    result = extract_many([items[0], items[0], items[1]], settings_for(stub))
+    assert (result.summary.done, result.summary.duplicates) == (2, 1)
+    assert len(stub.requests) == 2
+
+
+def test_concurrency_overlaps_requests(stub: Stub, items: list[Item]) -> None:
+    stub.delay = 0.2
+    started = time.perf_counter()
+    result = extract_many(items[:8], settings_for(stub, concurrency=8))
+    assert result.summary.done == 8
+    assert time.perf_counter() - started < 0.2 * 8 / 2  # far from sequential
+
+
+def test_a_bug_in_one_item_does_not_stop_the_batch(
+    stub: Stub, items: list[Item], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Extractor(settings_for(stub)) as extractor:
+        real = extractor.extract
+
+        def flaky(item: Item) -> Record:
+            if item is items[2]:
+                raise KeyError("boom")
+            return real(item)
+
+        monkeypatch.setattr(extractor, "extract", flaky)
+        result = extract_many(items[:4], extractor=extractor)
+    assert (result.summary.done, result.summary.failed) == (3, 1)
+    assert result.errors[0].error.type == "KeyError"
+
+
+def test_sigkill_midway_then_resume_gives_each_item_once(
+    stub: Stub, fixtures: Path, tmp_path: Path
+) -> None:
+    stub.delay = 0.15
+    out = tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
+        "-o", str(out), "--base-url", stub.base_url, "--model", "stub-model",
+        "--concurrency", "2",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count("\n") >= 6:
+            break
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    killed_at = out.read_text().count("\n")
+    assert 6 <= killed_at < 20
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert second.returncode == 0, second.stderr
+    assert f"skipped {killed_at}" in second.stderr
+    keys = [line["key"] for line in lines_of(out)]
+    assert len(keys) == 20
+    assert len(set(keys)) == 20

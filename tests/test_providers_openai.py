@@ -1,0 +1,142 @@
+"""The OpenAI-compatible backend against a local stub that injects faults on demand."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+from stub_server import Stub
+from tenacity import RetryCallState, Retrying
+
+from summarizer import ExtractionError, ProviderError, Settings, TruncatedOutputError, read
+from summarizer.prompt import load_prompt
+from summarizer.providers.base import Request
+from summarizer.providers.openai import OpenAIBackend, pick_mode
+from summarizer.sentences import split_sentences
+
+SECRET = "sk-test-0123456789abcdefSECRET"
+
+
+@pytest.fixture
+def request_(fixtures: Path) -> Request:
+    item = read([fixtures / "seed_digest.txt"]).items[1]
+    sentences = split_sentences(item.text)
+    return Request(load_prompt().messages(item, sentences), item, sentences)
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    server = Stub().start()
+    yield server
+    server.stop()
+
+
+def backend_for(stub: Stub, **overrides: object) -> OpenAIBackend:
+    fields: dict[str, object] = {
+        "base_url": stub.base_url,
+        "api_key": SECRET,
+        "model": "stub-model",
+        "timeout_s": 1.0,
+        "retry_max_wait_s": 0.01,
+    }
+    return OpenAIBackend(Settings.model_validate({**fields, **overrides}))
+
+
+def test_valid_answer(stub: Stub, request_: Request) -> None:
+    completion = backend_for(stub).complete(request_)
+    assert completion.extraction.headline_metrics[0].value == 3
+    assert completion.attempts == 1
+    assert (completion.prompt_tokens, completion.completion_tokens) == (100, 50)
+    sent = stub.requests[0]
+    assert sent["model"] == "stub-model"
+    assert sent["tool_choice"]["function"]["name"] == sent["tools"][0]["function"]["name"]
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "timeout", "drop", "malformed"])
+def test_transport_faults_are_retried(stub: Stub, request_: Request, fault: str) -> None:
+    stub.faults.extend([fault, fault])
+    completion = backend_for(stub).complete(request_)
+    assert len(stub.requests) == 3
+    assert completion.attempts == 1  # one answer was parsed; transport retries are not re-asks
+    assert all(len(r["messages"]) == 2 for r in stub.requests)  # nothing fed back to the model
+
+
+def test_transport_retries_are_bounded(stub: Stub, request_: Request) -> None:
+    stub.faults.extend(["500"] * 10)
+    with pytest.raises(ProviderError, match="HTTP 500") as caught:
+        backend_for(stub, max_transport_retries=2).complete(request_)
+    assert len(stub.requests) == 3
+    assert caught.value.provider == "openai"
+    assert not isinstance(caught.value, TruncatedOutputError)
+
+
+def test_retry_after_header_sets_the_wait(stub: Stub) -> None:
+    backend = backend_for(stub, retry_max_wait_s=60)
+    response = httpx2.Response(
+        429, headers={"retry-after": "7"}, request=httpx2.Request("POST", stub.base_url)
+    )
+    error = openai.RateLimitError("slow down", response=response, body=None)
+    state = RetryCallState(Retrying(), None, (), {})
+    state.set_exception((type(error), error, None))
+    assert backend._wait(state) == 7.0
+
+
+def test_invalid_output_is_reasked_with_only_the_validation_errors(
+    stub: Stub, request_: Request
+) -> None:
+    stub.faults.append("invalid")
+    completion = backend_for(stub).complete(request_)
+    assert completion.attempts == 2
+    reask = stub.requests[1]["messages"]
+    feedback = " ".join(str(m.get("content")) for m in reask[2:])
+    assert "objective" in feedback
+    assert "Field required" in feedback
+    assert "HTTP" not in feedback
+
+
+def test_reasks_are_bounded_and_keep_the_last_output(stub: Stub, request_: Request) -> None:
+    stub.faults.extend(["invalid"] * 5)
+    with pytest.raises(ExtractionError) as caught:
+        backend_for(stub, max_reasks=1).complete(request_)
+    assert caught.value.attempts == 2
+    assert caught.value.last_output is not None
+    assert "one_line_summary" in caught.value.last_output
+    assert caught.value.completion_tokens == 100
+
+
+def test_truncation_is_its_own_error_and_is_retried_briefly(stub: Stub, request_: Request) -> None:
+    stub.faults.append("truncated")
+    completion = backend_for(stub).complete(request_)
+    assert completion.attempts == 2
+    assert "cut off at the token limit" in stub.requests[1]["messages"][-1]["content"]
+
+
+def test_repeated_truncation_raises(stub: Stub, request_: Request) -> None:
+    stub.faults.extend(["truncated"] * 5)
+    with pytest.raises(TruncatedOutputError, match="token limit"):
+        backend_for(stub, max_reasks=1).complete(request_)
+    assert len(stub.requests) == 2
+
+
+def test_the_key_never_reaches_logs_or_errors(
+    stub: Stub, request_: Request, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stub.faults.extend(["500"] * 10)
+    backend = backend_for(stub, max_transport_retries=1)
+    with pytest.raises(ProviderError) as caught:
+        backend.complete(request_)
+    assert SECRET not in str(caught.value)
+    assert SECRET not in caplog.text
+    assert SECRET not in repr(backend.settings)
+
+
+def test_mode_is_chosen_per_endpoint() -> None:
+    assert pick_mode(Settings()) == "json_schema"
+    assert pick_mode(Settings(base_url="https://api.openai.com/v1")) == "json_schema"
+    assert pick_mode(Settings(base_url="http://127.0.0.1:8080/v1")) == "tools"
+    assert pick_mode(Settings(base_url="http://127.0.0.1:8080/v1", mode="json")) == "json"
