@@ -116,6 +116,9 @@ def _run(items: list[Item], extractor: Extractor) -> Iterator[Line]:
     """Yield lines in completion order, keeping at most two batches of work queued."""
     cap = extractor.backend.max_concurrency
     limit = min(extractor.settings.concurrency, cap) if cap else extractor.settings.concurrency
+    if limit == 1:  # no threads to pay for when only one item may run at a time
+        yield from (_one(extractor, item) for item in items)
+        return
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="extract") as pool:
         queued: set[Future[Line]] = set()
         try:

@@ -1,0 +1,182 @@
+"""The rules provider: a deterministic, model-free extractor and the baseline of every evaluation.
+
+Sentences are classified as summary, objective, method, result or implication by the digest's
+"i) ... v)" markers, cue phrases and position. Numeric mentions in result sentences become
+headline metrics, with the nearest metric word, benchmark ("on X"), subject and baseline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from summarizer.config import Settings
+from summarizer.numbers import Mention, find_numbers
+from summarizer.providers.base import Completion, Request
+from summarizer.schema import ExtractedMetric, Extraction, Method
+from summarizer.sentences import Sentence
+
+_MARKERS = {"i": "summary", "ii": "objective", "iii": "method", "iv": "result", "v": "implication"}
+_MARKER = re.compile(r"^\(?([iv]{1,3})\)\s*")
+_CUES = {
+    "implication": re.compile(
+        r"practitioner|implication|can leverage|can use|can be used|suggests that|enables? "
+        r"(?:more|practitioners|developers)|offers? (?:a|an) (?:valuable|practical)",
+        re.IGNORECASE,
+    ),
+    "result": re.compile(
+        r"\bresults?\b|achiev|outperform|surpass|improv|reduc|accuracy|state-of-the-art|"
+        r"\bscores?\b|speed-?up|faster|gains?\b|demonstrat|\bshows?\b",
+        re.IGNORECASE,
+    ),
+    "objective": re.compile(
+        r"objective|\baims? to\b|\bgoal\b|research question|seeks? to|investigat|we study|"
+        r"address(?:es)? the",
+        re.IGNORECASE,
+    ),
+    "method": re.compile(
+        r"methodolog|we propose|we introduce|\bapproach\b|we design|framework|\bmethod\b|"
+        r"technique|involves|we train|trained|leverag|architecture|pipeline",
+        re.IGNORECASE,
+    ),
+}
+_METRIC_WORDS = re.compile(
+    r"\b(accuracy|F1|precision|recall|BLEU|ROUGE(?:-\w+)?|mIoU|IoU|mAP|AUC|FID|FAD|"
+    r"Frechet Audio Distance|perplexity|win rate|success rate|pass@\d+|error rate|"
+    r"collision rate|latency|throughput|speed-?up|tokens|parameters|score|points|"
+    r"improvement|reduction|gain|memory|cost|compression)\b",
+    re.IGNORECASE,
+)
+_BENCHMARK = re.compile(r"\bon (?:the )?([A-Z][\w.\-@]*(?:[ -][A-Z0-9][\w.\-@]*){0,3})")
+_SUBJECT = re.compile(r"\b([A-Z][\w.]*(?:-[\w.]+)+|[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*)\b")
+_COMPARISON = re.compile(
+    r"\b(?:than|over|compared (?:to|with)|surpass(?:es|ing)?|outperform(?:s|ing)?|versus|vs\.)"
+    r" ((?:the |a |an )?[\w.\-@]+(?: [\w.\-@]+){0,4})",
+    re.IGNORECASE,
+)
+_ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
+_UNIT_WORDS = {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"}
+_SHORT, _LONG = 120, 400
+_MAX_METRICS = 4
+
+
+def create(settings: Settings) -> RulesBackend:
+    """The rules backend; it needs no settings."""
+    return RulesBackend()
+
+
+class RulesBackend:
+    """Extracts by rules from `request.sentences`; instant and fully grounded."""
+
+    provider = "rules"
+    model = "rules-v1"
+    max_concurrency: int | None = 1
+
+    def complete(self, request: Request) -> Completion:
+        """Fill the extraction schema from the item's sentences."""
+        return Completion(extract_by_rules(request.sentences))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def classify(sentences: list[Sentence]) -> dict[int, str]:
+    """Label each sentence number with its role."""
+    roles: dict[int, str] = {}
+    for sentence in sentences:
+        marker = _MARKER.match(sentence.text)
+        if marker and marker.group(1) in _MARKERS:
+            roles[sentence.number] = _MARKERS[marker.group(1)]
+            continue
+        role = next((r for r, cue in _CUES.items() if cue.search(sentence.text)), "")
+        if not role and find_numbers(sentence.text):
+            role = "result"
+        roles[sentence.number] = role or ("summary" if sentence.number == 1 else "other")
+    return roles
+
+
+def extract_by_rules(sentences: list[Sentence]) -> Extraction:
+    """A complete `Extraction` built from `sentences` alone."""
+    if not sentences:
+        raise ValueError("no sentences to extract from")
+    roles = classify(sentences)
+    by_role: dict[str, list[Sentence]] = {}
+    for sentence in sentences:
+        by_role.setdefault(roles[sentence.number], []).append(sentence)
+    first = sentences[0]
+    objective = (by_role.get("objective") or [first])[0]
+    methods = [_method(s) for s in by_role.get("method", [])[:2]]
+    results = by_role.get("result", [])
+    implications = by_role.get("implication") or ([sentences[-1]] if len(sentences) > 1 else [])
+    return Extraction(
+        one_line_summary=_clip(_text(first), _LONG),
+        objective=_clip(_text(objective), _LONG),
+        methods=methods,
+        headline_metrics=_metrics(results),
+        implications=[_clip(_text(s), _LONG) for s in implications[:3]],
+    )
+
+
+def _text(sentence: Sentence) -> str:
+    return _MARKER.sub("", sentence.text)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _method(sentence: Sentence) -> Method:
+    text = _text(sentence)
+    named = _ACRONYM.search(text)
+    if named:
+        name = f"{named.group(1).strip()} ({named.group(2)})"
+    else:
+        subject = _SUBJECT.search(text)
+        name = subject.group(1) if subject else "method"
+    return Method(name=_clip(name, _SHORT), description=_clip(text, _LONG))
+
+
+def _metrics(results: list[Sentence]) -> list[ExtractedMetric]:
+    ranked: list[tuple[int, int, Sentence, Mention]] = []
+    for sentence in results:
+        for order, mention in enumerate(find_numbers(sentence.text)):
+            ranked.append((_weight(mention), order, sentence, mention))
+    ranked.sort(key=lambda entry: (-entry[0], entry[2].number, entry[1]))
+    return [_metric(sentence, mention) for _, _, sentence, mention in ranked[:_MAX_METRICS]]
+
+
+def _weight(mention: Mention) -> int:
+    """Prefer percentages, multipliers and points, then decimals, then bare integers."""
+    if mention.unit in {"%", "x", "pp", "points"}:
+        return 3
+    return 2 if mention.decimals or mention.scale != 1 else 1
+
+
+def _metric(sentence: Sentence, mention: Mention) -> ExtractedMetric:
+    text = sentence.text
+    around = text[max(0, mention.start - 80) : mention.end + 80]
+    word = _nearest(_METRIC_WORDS.finditer(text), mention.start)
+    benchmark = _BENCHMARK.search(text, mention.end)
+    subject = _SUBJECT.search(text[: mention.start])
+    comparison = _COMPARISON.search(around)
+    unit = mention.unit or _UNIT_WORDS.get(mention.scale)
+    return ExtractedMetric(
+        metric=_clip(word or "value", _SHORT),
+        value=mention.value,
+        value_text=_clip(mention.text, _SHORT),
+        unit=unit,
+        benchmark=_clip(benchmark.group(1), _SHORT) if benchmark else None,
+        subject=_clip(subject.group(1), _SHORT) if subject else None,
+        comparison=_clip(comparison.group(1), _SHORT) if comparison else None,
+        direction=None,
+        evidence=[sentence.number],
+    )
+
+
+def _nearest(matches: Iterator[re.Match[str]], position: int) -> str | None:
+    best: tuple[int, str] | None = None
+    for match in matches:
+        distance = abs(match.start() - position)
+        if best is None or distance < best[0]:
+            best = (distance, match.group(1))
+    return best[1] if best else None
