@@ -14,11 +14,15 @@ from rich.text import Text
 
 from summarizer.config import ModeName, ProviderName, Settings
 from summarizer.errors import SummarizerError
+from summarizer.evaluation import Baseline, EvalReport, evaluate, regressions
+from summarizer.evaluation import bless as bless_baseline
 from summarizer.item import Item, Problem
 from summarizer.pipeline import Line, extract_many
 from summarizer.reader import iter_read
+from summarizer.report import compare, render_markdown, write_reports
 from summarizer.schema import Record, render_json_schema
 from summarizer.validate import validate_file
+from summarizer.weights import DEFAULT, KNOWN, model_status
 
 app = typer.Typer(
     add_completion=False,
@@ -187,6 +191,96 @@ def _scalar(raw: str) -> str | int | float | bool:
         except ValueError:
             pass
     return raw
+
+
+def _dataset(name: str) -> Path:
+    path = Path(name)
+    if path.exists():
+        return path
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        found = sorted((root / "evals" / "datasets").glob(f"{name}.*"))
+        if found:
+            return found[0]
+    raise typer.BadParameter(f"no dataset {name!r}: give a file, or a name in evals/datasets/")
+
+
+def _baseline_file(path: Path, report: EvalReport) -> Path:
+    return path / f"{report.dataset}.{report.provider}.json" if path.is_dir() else path
+
+
+@app.command("eval")
+def eval_(
+    datasets: Annotated[
+        list[str], typer.Argument(help="Dataset files or names; or: compare REPORT_A REPORT_B.")
+    ],
+    provider: Annotated[str, typer.Option(help="auto | openai | local | rules")] = "auto",
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Score this extract output instead of extracting.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the report folders.")] = Path("reports"),
+    baseline: Annotated[
+        Path | None, typer.Option(help="Baseline file, or folder of DATASET.PROVIDER.json files.")
+    ] = None,
+    bless: Annotated[bool, typer.Option("--bless", help="Rewrite the baseline.")] = False,
+) -> None:
+    """Score extractions against the digests' summaries; gate on a baseline."""
+    if datasets[0] == "compare":
+        if len(datasets) != 3:
+            raise typer.BadParameter("usage: summarize eval compare REPORT_A REPORT_B")
+        a, b = (_load_report(Path(p)) for p in datasets[1:])
+        sys.stdout.write(compare(a, b))
+        return
+    settings = Settings.from_env(
+        provider=_choice(provider, ProviderName), model=model, base_url=base_url
+    )
+    command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
+    failed = []
+    for name in datasets:
+        try:
+            report = evaluate(_dataset(name), settings, predictions, command)
+        except SummarizerError as exc:
+            _fail(exc)
+        folder = out / f"{report.dataset}.{report.provider}"
+        write_reports(report, folder)
+        err.print(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html")
+        sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
+        if baseline is None:
+            continue
+        target = _baseline_file(baseline, report)
+        previous = Baseline.model_validate_json(target.read_text()) if target.exists() else None
+        if bless:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(bless_baseline(report, previous).model_dump_json(indent=2) + "\n")
+            err.print(f"baseline written: {target}")
+        elif previous is None:
+            raise typer.BadParameter(f"no baseline at {target}; create it with --bless")
+        else:
+            failed += [f"{report.dataset}: {r}" for r in regressions(report, previous)]
+    for line in failed:
+        err.print(Text.assemble(("regression: ", "red"), line))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _load_report(path: Path) -> EvalReport:
+    file = path / "report.json" if path.is_dir() else path
+    return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
+
+
+@app.command()
+def models() -> None:
+    """List the known local models: size, checksum status and path."""
+    for model in KNOWN:
+        status = model_status(model)
+        installed = "installed" if status.installed else f"not installed ({model.install})"
+        verified = "sha256 verified" if status.verified else "sha256 not yet verified"
+        default = " (default)" if model is DEFAULT else ""
+        typer.echo(
+            f"{status.name}{default}\n  {status.size / 1e6:,.0f} MB, {installed}, {verified}"
+        )
+        typer.echo(f"  {status.path or 'assembled on first use'}")
 
 
 @app.command()

@@ -70,7 +70,11 @@ def split_sentences(text: str) -> list[Sentence]:
         end = match.end()
         if end >= len(text) or _inside(match.start(), protected):
             continue
-        if not _NEXT_STARTS.match(text, end) or _is_abbreviation(text, start, match.start() + 1):
+        follows = _NEXT_STARTS.match(text, end)
+        if not follows:
+            continue
+        # A list marker ("ii)") always opens a sentence, even after "X." or "e.g.".
+        if not follows.group().endswith(")") and _is_abbreviation(text, start, match.start() + 1):
             continue
         stop = end - (len(match.group()) - len(match.group().rstrip()))
         if stop > start:

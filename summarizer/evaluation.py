@@ -1,0 +1,293 @@
+"""Score extractions against the digests' hand-written summaries, and gate on a baseline.
+
+A dataset is a list of cases: a source item to extract from and a reference summary. Cases come
+from pairs files (`arxiv_id, title, abstract, digest_summary`: extract from the abstract) or from
+digest markdown (extract from the summary itself, which is also the reference).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from rouge_score import rouge_scorer
+
+from summarizer.config import Settings
+from summarizer.item import Item
+from summarizer.numbers import same_value, value_in
+from summarizer.pipeline import extract_many
+from summarizer.reader import read
+from summarizer.reference import Reference, parse_reference
+from summarizer.schema import ErrorLine, Record
+
+# Higher is better for every metric except these.
+LOWER_IS_BETTER = frozenset({"hallucinated_numbers", "failure_rate", "reasks", "latency_p50_s"})
+SECTIONS = {
+    "rouge_summary": "summary",
+    "rouge_objective": "objective",
+    "rouge_methods": "methodology",
+    "rouge_implications": "implication",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One evaluation case: what to extract from, and what a person wrote about it."""
+
+    id: str
+    item: Item
+    reference: Reference
+
+
+def load_dataset(path: Path) -> list[Case]:
+    """Cases from a pairs JSONL file or from digest markdown (see module docstring)."""
+    if path.suffix in {".jsonl", ".json"}:
+        return _pairs(path)
+    return [
+        Case(
+            id=item.arxiv_id or str(item.location), item=item, reference=parse_reference(item.text)
+        )
+        for item in read([path]).items
+    ]
+
+
+def _pairs(path: Path) -> list[Case]:
+    references = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            references[row["arxiv_id"]] = row["digest_summary"]
+    return [
+        Case(
+            id=item.arxiv_id or "", item=item, reference=parse_reference(references[item.arxiv_id])
+        )
+        for item in read([path]).items
+        if item.arxiv_id in references
+    ]
+
+
+class CaseScore(BaseModel):
+    """Scores of one case (`None` where it has nothing to score), its reference and record."""
+
+    id: str
+    title: str
+    status: str
+    scores: dict[str, float | None]
+    error: str | None = None
+    source: str
+    reference: dict[str, str]
+    record: Record | None = None
+
+
+class EvalReport(BaseModel):
+    """A scored run: what was run, the aggregates, and every case."""
+
+    dataset: str
+    provider: str
+    model: str
+    command: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    aggregates: dict[str, float]
+    cases: list[CaseScore]
+
+
+@cache
+def _rouge() -> rouge_scorer.RougeScorer:
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+
+
+def rouge_l(prediction: str, reference: str) -> float | None:
+    """ROUGE-L F1 of two texts, or None when the reference part is missing."""
+    if not reference.strip():
+        return None
+    return float(_rouge().score(reference, prediction)["rougeL"].fmeasure)
+
+
+def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
+    """Per-case scores (see README, "Evaluation")."""
+    source, reference = case.item.text, case.reference
+    shared = {
+        "id": case.id,
+        "title": case.item.title,
+        "source": source,
+        "reference": reference.parts,
+    }
+    if not isinstance(line, Record):
+        error = line.error.message if isinstance(line, ErrorLine) else "no prediction"
+        return CaseScore(**shared, status="failed", scores={}, error=error)
+    values = [m.value for m in line.headline_metrics]
+    reachable = [n for n in reference.numbers if value_in(n.value, source)]
+    found = [n for n in reachable if any(same_value(v, n) for v in values)]
+    found_all = [n for n in reference.numbers if any(same_value(v, n) for v in values)]
+    methods = " ".join(f"{m.name}: {m.description}" for m in line.methods)
+    scores: dict[str, float | None] = {
+        "metric_recall": _share(len(found), len(reachable)),
+        "metric_recall_all": _share(len(found_all), len(reference.numbers)),
+        "reachable_ceiling": _share(len(reachable), len(reference.numbers)),
+        "grounded_rate": _share(line.grounding.grounded, len(values)),
+        "hallucinated_numbers": float(sum(not value_in(v, source) for v in values)),
+        "rouge_summary": rouge_l(line.one_line_summary, reference.part("summary")),
+        "rouge_objective": rouge_l(line.objective, reference.part("objective")),
+        "rouge_methods": rouge_l(methods, reference.part("methodology")),
+        "rouge_implications": rouge_l(" ".join(line.implications), reference.part("implication")),
+        "reasks": float(max(line.provenance.attempts - 1, 0)),
+        "prompt_tokens": float(line.provenance.usage.prompt_tokens),
+        "completion_tokens": float(line.provenance.usage.completion_tokens),
+        "latency_s": line.provenance.latency_s,
+        "_reference_numbers": float(len(reference.numbers)),
+        "_reachable": float(len(reachable)),
+        "_found": float(len(found)),
+        "_found_all": float(len(found_all)),
+    }
+    return CaseScore(**shared, status="ok", scores=scores, record=line)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def aggregate(cases: list[CaseScore]) -> dict[str, float]:
+    """Means over cases, micro-averaged recalls, and operational rates."""
+    ok = [c for c in cases if c.status == "ok"]
+    out: dict[str, float] = {
+        "cases": float(len(cases)),
+        "validity_rate": len(ok) / len(cases) if cases else 0.0,
+        "failure_rate": 1 - len(ok) / len(cases) if cases else 0.0,
+    }
+    names = sorted({k for c in ok for k in c.scores if not k.startswith("_")})
+    for name in names:
+        values = [v for c in ok if (v := c.scores.get(name)) is not None]
+        if values:
+            out[name] = statistics.fmean(values)
+    totals = {k: sum(c.scores.get(k) or 0.0 for c in ok) for k in ("_reachable", "_found")}
+    totals_all = {
+        k: sum(c.scores.get(k) or 0.0 for c in ok) for k in ("_reference_numbers", "_found_all")
+    }
+    if totals["_reachable"]:
+        out["metric_recall_micro"] = totals["_found"] / totals["_reachable"]
+    if totals_all["_reference_numbers"]:
+        out["metric_recall_all_micro"] = totals_all["_found_all"] / totals_all["_reference_numbers"]
+    latencies = sorted(c.scores["latency_s"] or 0.0 for c in ok if "latency_s" in c.scores)
+    if latencies:
+        out["latency_p50_s"] = statistics.median(latencies)
+        out["latency_p95_s"] = latencies[
+            min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))
+        ]
+    return out
+
+
+def match_predictions(
+    cases: list[Case], lines: Iterable[Record | ErrorLine]
+) -> list[Record | ErrorLine | None]:
+    """Pair each case with its prediction: by source text, else by arXiv id."""
+    by_text: dict[str, Record | ErrorLine] = {}
+    by_id: dict[str, Record | ErrorLine] = {}
+    for line in lines:
+        by_text[line.source.text] = line
+        if line.source.arxiv_id:
+            by_id[line.source.arxiv_id] = line
+    return [by_text.get(c.item.text) or by_id.get(c.item.arxiv_id or "") for c in cases]
+
+
+def load_predictions(path: Path) -> list[Record | ErrorLine]:
+    """Read a `summarize extract` output file."""
+    lines: list[Record | ErrorLine] = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        if text.strip():
+            entry = json.loads(text)
+            model = ErrorLine if entry.get("status") == "error" else Record
+            lines.append(model.model_validate(entry))
+    return lines
+
+
+class Bound(BaseModel):
+    """A baseline value and how far an aggregate may fall behind it."""
+
+    value: float
+    tolerance: float
+
+
+class Baseline(BaseModel):
+    """Committed aggregates of one dataset and provider, with tolerances."""
+
+    dataset: str
+    provider: str
+    model: str
+    metrics: dict[str, Bound]
+
+
+DEFAULT_TOLERANCE = 0.02
+GATED = (
+    "validity_rate",
+    "metric_recall",
+    "metric_recall_micro",
+    "metric_recall_all",
+    "grounded_rate",
+    "hallucinated_numbers",
+    "rouge_summary",
+    "rouge_objective",
+    "rouge_methods",
+    "rouge_implications",
+)
+
+
+def regressions(report: EvalReport, baseline: Baseline) -> list[str]:
+    """The gated aggregates that fell behind the baseline by more than its tolerance."""
+    failed = []
+    for name, bound in baseline.metrics.items():
+        value = report.aggregates.get(name)
+        if value is None:
+            failed.append(f"{name}: missing (baseline {bound.value:.3f})")
+        elif name in LOWER_IS_BETTER and value > bound.value + bound.tolerance:
+            failed.append(f"{name}: {value:.3f} > baseline {bound.value:.3f} + {bound.tolerance}")
+        elif name not in LOWER_IS_BETTER and value < bound.value - bound.tolerance:
+            failed.append(f"{name}: {value:.3f} < baseline {bound.value:.3f} - {bound.tolerance}")
+    return failed
+
+
+def bless(report: EvalReport, previous: Baseline | None) -> Baseline:
+    """A baseline from `report`, keeping the tolerances of `previous`."""
+    tolerances = {k: b.tolerance for k, b in previous.metrics.items()} if previous else {}
+    metrics = {
+        name: Bound(
+            value=round(report.aggregates[name], 4),
+            tolerance=tolerances.get(name, DEFAULT_TOLERANCE),
+        )
+        for name in GATED
+        if name in report.aggregates
+    }
+    return Baseline(
+        dataset=report.dataset, provider=report.provider, model=report.model, metrics=metrics
+    )
+
+
+def evaluate(
+    dataset: Path,
+    settings: Settings | None = None,
+    predictions: Path | None = None,
+    command: str = "",
+) -> EvalReport:
+    """Score `dataset`: extract with `settings`, or reuse a `predictions` file."""
+    cases = load_dataset(dataset)
+    if predictions is not None:
+        lines = load_predictions(predictions)
+    else:
+        result = extract_many([c.item for c in cases], settings)
+        lines = [*result.records, *result.errors]
+    matched = match_predictions(cases, lines)
+    scored = [score_case(case, line) for case, line in zip(cases, matched, strict=True)]
+    first = next((line for line in matched if isinstance(line, Record)), None)
+    return EvalReport(
+        dataset=dataset.stem,
+        provider=first.provenance.provider if first else (settings.provider if settings else "?"),
+        model=first.provenance.model if first else "?",
+        command=command,
+        aggregates=aggregate(scored),
+        cases=scored,
+    )
