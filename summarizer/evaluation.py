@@ -27,7 +27,9 @@ from summarizer.reference import Reference, parse_reference
 from summarizer.schema import ErrorLine, Record
 
 # Higher is better for every metric except these.
-LOWER_IS_BETTER = frozenset({"hallucinated_numbers", "failure_rate", "reasks", "latency_p50_s"})
+LOWER_IS_BETTER = frozenset(
+    {"hallucinated_numbers", "failure_rate", "reasks", "latency_p50_s", "ungrounded"}
+)
 SECTIONS = {
     "rouge_summary": "summary",
     "rouge_objective": "objective",
@@ -131,6 +133,8 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "metric_recall_all": _share(len(found_all), len(reference.numbers)),
         "reachable_ceiling": _share(len(reachable), len(reference.numbers)),
         "grounded_rate": _share(line.grounding.grounded, len(values)),
+        "ungrounded_before_reask": float(line.grounding.ungrounded_before_reask),
+        "ungrounded": float(line.grounding.ungrounded),
         "hallucinated_numbers": float(sum(not value_in(v, source) for v in values)),
         "rouge_summary": rouge_l(line.one_line_summary, reference.part("summary")),
         "rouge_objective": rouge_l(line.objective, reference.part("objective")),

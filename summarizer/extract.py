@@ -71,6 +71,7 @@ class Extractor:
         completion = self.backend.complete(request)
         spent = [completion]
         grounded = ground(completion.extraction, sentences)
+        first_problems = len(grounded.problems)
         if grounded.problems:
             retry = self._reask(request, completion, grounded.problems)
             if retry is not None:
@@ -86,7 +87,9 @@ class Extractor:
             methods=extraction.methods,
             headline_metrics=grounded.metrics,
             implications=extraction.implications,
-            grounding=grounded.summary,
+            grounding=grounded.summary.model_copy(
+                update={"ungrounded_before_reask": first_problems}
+            ),
             source=source_of(item),
             provenance=Provenance(
                 model=self.backend.model,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SCALES = {
     "thousand": 1e3,
@@ -39,8 +40,9 @@ _SUFFIX = (
     r"(?:\s?(\\?%|×)|\s?(x|pp|pts|[KMBT]|k)(?![\w-])"
     r"|\s(percentage points?|percent|per cent|points?|thousand|million|billion|trillion)\b)?"
 )
+# The leading lookahead lets the scan skip non-digit positions quickly.
 _MENTION = re.compile(
-    rf"(?P<sign>[+\-\u2212]?)(?P<a>{_NUM})"
+    rf"(?=[\d+\-\u2212])(?P<sign>[+\-\u2212]?)(?P<a>{_NUM})"
     rf"(?:\s?(?:-|\u2013|to)\s?(?P<b>{_NUM}))?"
     rf"{_SUFFIX}",
     re.IGNORECASE,
@@ -76,14 +78,18 @@ class Mention:
         return out
 
 
-def find_numbers(text: str) -> list[Mention]:
-    """Every numeric value mentioned in `text`, in order; never raises."""
+@lru_cache(maxsize=8192)
+def find_numbers(text: str) -> tuple[Mention, ...]:
+    """Every numeric value mentioned in `text`, in order; never raises.
+
+    Cached: classification, grounding and scoring ask about the same sentences repeatedly.
+    """
     mentions = []
     for match in _MENTION.finditer(text):
         mention = _to_mention(text, match)
         if mention is not None:
             mentions.append(mention)
-    return mentions
+    return tuple(mentions)
 
 
 def parse_number(text: str) -> Mention | None:

@@ -86,6 +86,9 @@ class Grounding(BaseModel):
 
     grounded: int
     ungrounded: int
+    ungrounded_before_reask: int = Field(
+        default=0, description="Ungrounded metrics in the first answer, before the re-ask."
+    )
 
 
 class Usage(BaseModel):

@@ -42,7 +42,7 @@ def test_values_are_normalised(
     "text", ["NDCG@10", "Llama-3.1-70B", "GPT-4o", "in 2025", "Qwen2.5-VL-72B", "Gemma-2-2b"]
 )
 def test_names_and_years_are_not_values(text: str) -> None:
-    assert find_numbers(text) == []
+    assert find_numbers(text) == ()
 
 
 def test_percent_fraction_scale_and_rounding() -> None:
