@@ -4,7 +4,6 @@ from summarizer.config import Settings
 from summarizer.errors import (
     ConfigError,
     ExtractionError,
-    InputError,
     ProviderError,
     SummarizerError,
     TruncatedOutputError,
@@ -22,7 +21,6 @@ __all__ = [
     "Extraction",
     "ExtractionError",
     "Extractor",
-    "InputError",
     "Item",
     "Location",
     "Metric",

@@ -2,11 +2,12 @@
 
 SummarizerError
 ├── ConfigError            bad or missing settings; the message says what to set
-├── InputError             a source file or row that cannot be read (carries the location)
 ├── ProviderError          the endpoint failed after retries (keeps provider and original error)
 │   └── TruncatedOutputError   the model hit its token limit before finishing
 └── ExtractionError        the model never produced a valid record (keeps last raw output,
                            attempts and usage)
+
+Unreadable input is not raised: readers report it as a `Problem` (file, line, message) and go on.
 """
 
 from __future__ import annotations
@@ -18,16 +19,6 @@ class SummarizerError(Exception):
 
 class ConfigError(SummarizerError):
     """Settings are missing or contradictory."""
-
-
-class InputError(SummarizerError):
-    """A source could not be parsed; `path` and `line` say where."""
-
-    def __init__(self, message: str, path: str, line: int) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = path
-        self.line = line
-        self.reason = message
 
 
 class ProviderError(SummarizerError):

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import summarizer
+
+
+def test_public_api_is_complete_and_sorted() -> None:
+    assert summarizer.__all__ == sorted(summarizer.__all__)
+    for name in summarizer.__all__:
+        assert hasattr(summarizer, name), name
+
+
+def test_every_error_descends_from_the_root() -> None:
+    errors = [getattr(summarizer, n) for n in summarizer.__all__ if n.endswith("Error")]
+    assert len(errors) >= 4
+    assert all(issubclass(e, summarizer.SummarizerError) for e in errors)
