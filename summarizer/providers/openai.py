@@ -40,6 +40,9 @@ _MODES = {
     "md_json": instructor.Mode.MD_JSON,
 }
 _RETRY_STATUS = {408, 409, 429}
+# Wrapped once: instructor wraps a plain model anew on every call, which defeats its schema
+# cache and regenerates the JSON schema per request. The bytes sent are the same.
+_RESPONSE_MODEL = instructor.response_schema(Extraction)
 _BRIEF = (
     "Your previous answer was cut off at the token limit. Answer again, much more briefly, "
     "without repeating yourself."
@@ -138,7 +141,7 @@ class OpenAIBackend:
         structured = instructor.patch(create=self._create_counting(tally), mode=self.mode)
         try:
             result = structured(
-                response_model=Extraction,
+                response_model=_RESPONSE_MODEL,
                 messages=messages,
                 model=self.model,
                 max_retries=self.settings.max_reasks,
