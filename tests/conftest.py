@@ -15,6 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 CASSETTES = ROOT / "cassettes"
 RECORDING = os.environ.get("SUMMARIZE_RECORD") == "1"
+# Rows in each archive variant (and the seed), as counted by hand from the files.
+ARCHIVE_ROWS = [
+    ("2024-09-05.md", 8),
+    ("2024-09-09.md", 5),
+    ("2025-03-11.md", 39),
+    ("2025-10-30.md", 24),
+    ("seed_digest.txt", 20),
+]
 
 # Only these headers survive in a cassette: no keys, cookies, organisations or client versions.
 _KEEP_HEADERS = {"content-type"}

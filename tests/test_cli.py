@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ARCHIVE_ROWS
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
@@ -14,13 +15,7 @@ runner = CliRunner()
 
 @pytest.mark.parametrize(
     ("name", "rows"),
-    [
-        ("2024-09-05.md", 8),
-        ("2024-09-09.md", 5),
-        ("2025-03-11.md", 39),
-        ("2025-10-30.md", 24),
-        ("seed_digest.txt", 20),
-    ],
+    ARCHIVE_ROWS,
 )
 def test_read_prints_one_line_per_row(fixtures: Path, name: str, rows: int) -> None:
     result = runner.invoke(app, ["read", str(fixtures / name)])

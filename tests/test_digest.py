@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import ARCHIVE_ROWS
 
 from summarizer import Item, Problem
 from summarizer.digest import looks_like_digest, read_digest
@@ -19,13 +20,7 @@ def parse(path: Path) -> tuple[list[Item], list[Problem]]:
 
 @pytest.mark.parametrize(
     ("name", "rows"),
-    [
-        ("2024-09-05.md", 8),
-        ("2024-09-09.md", 5),
-        ("2025-03-11.md", 39),
-        ("2025-10-30.md", 24),
-        ("seed_digest.txt", 20),
-    ],
+    ARCHIVE_ROWS,
 )
 def test_row_counts_of_archive_variants(fixtures: Path, name: str, rows: int) -> None:
     items, problems = parse(fixtures / name)
