@@ -73,8 +73,9 @@ def extract_many(
     result = RunResult()
     own = extractor is None
     active = extractor or Extractor(settings)
-    sink = open_output(output, retry_failed) if output is not None else None
+    sink = None
     try:
+        sink = open_output(output, retry_failed) if output is not None else None
         todo = _pending(items, active, sink, result.summary)
         if progress is not None:
             progress.start(len(todo))
@@ -119,20 +120,20 @@ def _run(items: list[Item], extractor: Extractor) -> Iterator[Line]:
     if limit == 1:  # no threads to pay for when only one item may run at a time
         yield from (_one(extractor, item) for item in items)
         return
-    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="extract") as pool:
-        queued: set[Future[Line]] = set()
-        try:
-            for item in items:
-                if len(queued) >= 2 * limit:
-                    finished, queued = wait(queued, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in finished)
-                queued.add(pool.submit(_one, extractor, item))
-            while queued:
+    pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="extract")
+    queued: set[Future[Line]] = set()
+    try:
+        for item in items:
+            if len(queued) >= 2 * limit:
                 finished, queued = wait(queued, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in finished)
-        finally:
-            for future in queued:
-                future.cancel()
+            queued.add(pool.submit(_one, extractor, item))
+        while queued:
+            finished, queued = wait(queued, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in finished)
+    finally:
+        # On Ctrl-C, drop queued items instead of waiting for them; finished lines are written.
+        pool.shutdown(wait=not queued, cancel_futures=True)
 
 
 def _one(extractor: Extractor, item: Item) -> Line:
