@@ -18,6 +18,7 @@ from summarizer.evaluation import Baseline, EvalReport, evaluate, regressions
 from summarizer.evaluation import bless as bless_baseline
 from summarizer.item import Item, Problem
 from summarizer.pipeline import Line, extract_many
+from summarizer.providers import resolve_provider
 from summarizer.reader import iter_read
 from summarizer.report import compare, render_markdown, write_reports
 from summarizer.schema import Record, render_json_schema
@@ -151,6 +152,12 @@ def extract(
     )
     items, skipped = _items(paths)
     items = items[:limit] if limit is not None else items
+    try:
+        chosen = resolve_provider(settings)
+    except SummarizerError as exc:
+        _fail(exc)
+    starting = " (starting the embedded llama.cpp server)" if chosen == "local" else ""
+    err.print(f"{len(items)} item(s), provider {chosen}{starting}", highlight=False)
     bar = _Bar()
     try:
         result = extract_many(

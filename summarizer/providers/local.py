@@ -148,7 +148,7 @@ class LocalBackend:
         return self._backend.complete(request)
 
     def close(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s) and the HTTP client."""
+        """Stop the server (SIGTERM, then SIGKILL after 3 s) and the HTTP client."""
         backend = getattr(self, "_backend", None)
         if backend is not None:
             backend.close()
@@ -156,7 +156,8 @@ class LocalBackend:
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout=10)
+                # uvicorn lets a running generation finish before exiting; nobody waits for it.
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
