@@ -29,9 +29,15 @@ def smollm2() -> Path:
     return ensure_model(SMOLLM2)
 
 
+def stat_fields(stat: Path) -> list[str]:
+    """Fields of /proc/PID/stat after the command name, which may itself hold spaces."""
+    text = stat.read_text()
+    return text[text.rindex(")") + 2 :].split()  # state, ppid, ...
+
+
 def alive(pid: int) -> bool:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        state = stat_fields(Path(f"/proc/{pid}/stat"))[0]
     except OSError:
         return False
     return state != "Z"
@@ -41,12 +47,12 @@ def server_children(parent: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().split()
+            ppid = int(stat_fields(stat)[1])
             cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
+        except (OSError, ValueError, IndexError):
             continue
-        if int(fields[3]) == parent and b"llama_cpp.server" in cmdline:
-            found.append(int(fields[0]))
+        if ppid == parent and b"llama_cpp.server" in cmdline:
+            found.append(int(stat.parent.name))
     return found
 
 
@@ -79,16 +85,20 @@ def test_interrupted_run_leaves_no_server(fixtures: Path, tmp_path: Path, signal
         sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
         "-o", str(tmp_path / "out.jsonl"), "--provider", "local", "--model-path", str(model),
     ]  # fmt: skip
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    servers: list[int] = []
-    deadline = time.monotonic() + 60
-    while not servers and time.monotonic() < deadline:
-        servers = server_children(run.pid)
-        time.sleep(0.1)
-    assert servers, "the embedded server never started"
-    time.sleep(3)  # let it load and take a request
-    run.send_signal(signal_)
-    run.wait(timeout=30)
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+        try:
+            servers: list[int] = []
+            deadline = time.monotonic() + 60
+            while not servers and time.monotonic() < deadline:
+                servers = server_children(run.pid)
+                time.sleep(0.1)
+            assert servers, "the embedded server never started"
+            time.sleep(3)  # let it load and take a request
+            run.send_signal(signal_)
+            run.wait(timeout=30)
+        finally:
+            if run.poll() is None:
+                run.kill()
     deadline = time.monotonic() + 15
     while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
         time.sleep(0.1)
