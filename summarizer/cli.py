@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -39,6 +40,8 @@ def main() -> None:
     """Entry point of the `summarize` console script."""
     # Failed items are reported as error lines; instructor's own log lines would repeat them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    # `kill PID` unwinds like Ctrl-C, so the embedded server is stopped and output closed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         app()
     except SummarizerError as exc:

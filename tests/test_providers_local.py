@@ -78,7 +78,7 @@ def test_missing_model_path_is_a_config_error(tmp_path: Path) -> None:
         Extractor(Settings(provider="local", model_path=tmp_path / "none.gguf"))
 
 
-@pytest.mark.parametrize("signal_", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("signal_", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupted_run_leaves_no_server(fixtures: Path, tmp_path: Path, signal_: int) -> None:
     model = smollm2()
     command = [

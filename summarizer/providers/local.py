@@ -66,9 +66,12 @@ def _threads() -> int:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Ask Linux to SIGTERM the server if the process that started it dies, even by SIGKILL."""
+    """Ask Linux to kill the server if the process that started it dies, even by SIGKILL.
+
+    SIGKILL, not SIGTERM: uvicorn would first finish a generation that nobody will read.
+    """
     with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class LocalBackend:
