@@ -85,7 +85,13 @@ def test_interrupted_run_leaves_no_server(fixtures: Path, tmp_path: Path, signal
         sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
         "-o", str(tmp_path / "out.jsonl"), "--provider", "local", "--model-path", str(model),
     ]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # As from a terminal: a shell's background job (CI) would start us with SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    ) as run:
         try:
             servers: list[int] = []
             deadline = time.monotonic() + 60
