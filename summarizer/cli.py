@@ -72,13 +72,8 @@ def _items(paths: list[str]) -> tuple[list[Item], int]:
 @app.command()
 def read(paths: Paths) -> None:
     """Print one JSON line per item found in PATHS (rows of digests, abstracts)."""
-    skipped = 0
-    for entry in iter_read(paths):
-        if isinstance(entry, Item):
-            sys.stdout.write(entry.model_dump_json() + "\n")
-        else:
-            _report(entry)
-            skipped += entry.severity == "error"
+    items, skipped = _items(paths)
+    sys.stdout.writelines(item.model_dump_json() + "\n" for item in items)
     if skipped:
         err.print(f"skipped {skipped} unreadable item(s)")
         raise typer.Exit(1)

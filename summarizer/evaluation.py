@@ -169,14 +169,12 @@ def aggregate(cases: list[CaseScore]) -> dict[str, float]:
         values = [v for c in ok if (v := c.scores.get(name)) is not None]
         if values:
             out[name] = statistics.fmean(values)
-    totals = {k: sum(c.scores.get(k) or 0.0 for c in ok) for k in ("_reachable", "_found")}
-    totals_all = {
-        k: sum(c.scores.get(k) or 0.0 for c in ok) for k in ("_reference_numbers", "_found_all")
-    }
-    if totals["_reachable"]:
-        out["metric_recall_micro"] = totals["_found"] / totals["_reachable"]
-    if totals_all["_reference_numbers"]:
-        out["metric_recall_all_micro"] = totals_all["_found_all"] / totals_all["_reference_numbers"]
+    pooled = {"metric_recall_micro": ("_found", "_reachable"),
+              "metric_recall_all_micro": ("_found_all", "_reference_numbers")}  # fmt: skip
+    for name, (part, whole) in pooled.items():
+        denominator = sum(c.scores.get(whole) or 0.0 for c in ok)
+        if denominator:
+            out[name] = sum(c.scores.get(part) or 0.0 for c in ok) / denominator
     latencies = sorted(c.scores["latency_s"] or 0.0 for c in ok if "latency_s" in c.scores)
     if latencies:
         out["latency_p50_s"] = statistics.median(latencies)
