@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, ParamSpec
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 from summarizer.config import ModeName, ProviderName, Settings
-from summarizer.errors import SummarizerError
+from summarizer.errors import ConfigError, SummarizerError
 from summarizer.evaluation import Baseline, EvalReport, evaluate, regressions
 from summarizer.evaluation import bless as bless_baseline
 from summarizer.item import Item, Problem
-from summarizer.pipeline import Line, extract_many
+from summarizer.pipeline import Line, RunSummary, extract_many
 from summarizer.providers import resolve_provider
 from summarizer.reader import iter_read
 from summarizer.report import compare, render_markdown, write_reports
@@ -26,26 +39,68 @@ from summarizer.schema import Record, render_json_schema
 from summarizer.validate import validate_file
 from summarizer.weights import DEFAULT, KNOWN, model_status
 
+P = ParamSpec("P")
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich mode shows Python types such as <bool>
     no_args_is_help=True,
     help="Turn AI-paper digests and arXiv abstracts into validated, source-grounded records.",
 )
 err = Console(stderr=True)
 
-Paths = Annotated[list[str], typer.Argument(help="Files or folders to read; '-' reads stdin.")]
+# Arguments are described in each command's help text, which typer would otherwise follow
+# with their Python types (<list[str]>).
+Paths = Annotated[list[str], typer.Argument(metavar="PATH", hidden=True)]
+
+
+_terminated = False
+
+
+def _on_sigterm(*_: object) -> None:
+    global _terminated  # noqa: PLW0603 - read once, by the interrupt message
+    _terminated = True
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     """Entry point of the `summarize` console script."""
     # Failed items are reported as error lines; instructor's own log lines would repeat them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    toolkit = logging.getLogger("summarizer")
+    toolkit.setLevel(logging.INFO)
+    toolkit.addHandler(_Say())
     # `kill PID` unwinds like Ctrl-C, so the embedded server is stopped and output closed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        app()
-    except SummarizerError as exc:
-        _fail(exc)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    app()
+
+
+def _friendly(command: Callable[P, None]) -> Callable[P, None]:
+    """Report a `SummarizerError` as one line and exit 2, instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except SummarizerError as exc:
+            _fail(exc)
+
+    return run
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"summarize {metadata.version('summarizer')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options_for_all(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn AI-paper digests and arXiv abstracts into validated, source-grounded records."""
 
 
 def _fail(exc: SummarizerError) -> NoReturn:
@@ -70,8 +125,12 @@ def _items(paths: list[str]) -> tuple[list[Item], int]:
 
 
 @app.command()
+@_friendly
 def read(paths: Paths) -> None:
-    """Print one JSON line per item found in PATHS (rows of digests, abstracts)."""
+    """Print one JSON line per item (digest row, abstract) found in PATH...
+
+    PATH: files or folders to read (folders recursively); '-' reads standard input.
+    """
     items, skipped = _items(paths)
     sys.stdout.writelines(item.model_dump_json() + "\n" for item in items)
     if skipped:
@@ -80,26 +139,50 @@ def read(paths: Paths) -> None:
 
 
 class _Bar:
-    """A rich progress bar on stderr, shown only on a terminal."""
+    """Progress on stderr: a rich bar on a terminal, the plan and failures everywhere."""
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str, output: Path) -> None:
+        self.provider = provider
+        self.output = output
+        self.total = 0
+        self.finished = 0
         self._progress = Progress(
-            TextColumn("extracting"),
-            BarColumn(),
+            TextColumn("{task.fields[paper]}"),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
+            TextColumn("elapsed"),
             TimeElapsedColumn(),
+            _Eta(),
             TextColumn("{task.fields[status]}"),
             console=err,
             disable=not err.is_terminal,
         )
-        self._task = self._progress.add_task("extract", total=None, status="")
+        self._task = self._progress.add_task(
+            "extract", total=None, start=False, paper="", status=""
+        )
         self._failed = 0
 
+    def plan(self, todo: int, summary: RunSummary) -> None:
+        self.total = todo
+        earlier = f", {summary.skipped} already in {self.output}" if summary.skipped else ""
+        if summary.failed_earlier:
+            earlier += f" ({summary.failed_earlier} of them failed; --retry-failed re-runs them)"
+        starting = (
+            " (starting the embedded llama.cpp server)" if todo and self.provider == "local" else ""
+        )
+        _say(f"{todo} item(s) to run{earlier}; provider {self.provider}{starting}")
+
     def start(self, total: int) -> None:
+        self._progress.update(self._task, total=total, paper="extracting")
+        self._progress.start_task(self._task)  # elapsed time excludes the server's start-up
         self._progress.start()
-        self._progress.update(self._task, total=total)
+
+    def begin(self, item: Item) -> None:
+        title = item.title if len(item.title) <= 40 else item.title[:39] + "…"
+        self._progress.update(self._task, paper=title or item.arxiv_id or "")
 
     def advance(self, line: Line) -> None:
+        self.finished += 1
         if not isinstance(line, Record):
             self._failed += 1
             message = f"{line.source.location}: {line.error.message}"
@@ -111,33 +194,77 @@ class _Bar:
         self._progress.stop()
 
 
+class _Eta(ProgressColumn):
+    """Time left from the mean time per finished paper (rich's own estimate needs a steady
+    stream; a paper can take a minute)."""
+
+    def render(self, task: Task) -> Text:
+        if not task.completed or not task.elapsed or task.total is None:
+            return Text("eta -:--:--")
+        left = task.elapsed / task.completed * (task.total - task.completed)
+        return Text(f"eta {timedelta(seconds=round(left))}")
+
+
+class _Say(logging.Handler):
+    """Shows the toolkit's start-up steps and warnings (model assembly, loading, self-test)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            err.print(Text.assemble(("warning: ", "yellow"), record.getMessage()), soft_wrap=True)
+        else:
+            _say(f"  {record.getMessage()}")
+
+
+def _say(message: str) -> None:
+    err.print(message, highlight=False, soft_wrap=True)
+
+
 @app.command()
+@_friendly
 def extract(
     paths: Paths,
-    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to append to.")] = Path(
-        "summaries.jsonl"
-    ),
-    provider: Annotated[str, typer.Option(help="auto | openai | local | rules")] = "auto",
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="JSONL file to append to.")
+    ] = Path("summaries.jsonl"),
+    provider: Annotated[
+        str, typer.Option(metavar="NAME", help="auto | openai | local | rules")
+    ] = "auto",
+    model: Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")] = None,
     base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (also OPENAI_BASE_URL).")
+        str | None,
+        typer.Option(metavar="URL", help="OpenAI-compatible endpoint (also OPENAI_BASE_URL)."),
     ] = None,
     model_path: Annotated[
-        Path | None, typer.Option(help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH).")
+        Path | None,
+        typer.Option(metavar="FILE", help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH)."),
     ] = None,
-    mode: Annotated[str, typer.Option(help="auto | tools | json_schema | json | md_json")] = "auto",
-    concurrency: Annotated[int | None, typer.Option(help="Items in flight at once.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Completion token limit.")] = None,
+    mode: Annotated[
+        str, typer.Option(metavar="MODE", help="auto | tools | json_schema | json | md_json")
+    ] = "auto",
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="Items in flight at once.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="Only the first N items.")] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(metavar="N", help="Completion token limit.")
+    ] = None,
     option: Annotated[
         list[str] | None,
-        typer.Option(help="Extra request field KEY=VALUE, e.g. repeat_penalty=1.1."),
+        typer.Option(metavar="KEY=VALUE", help="Extra request field, e.g. repeat_penalty=1.1."),
     ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run items that failed before once more.")
     ] = False,
 ) -> None:
-    """Extract one record per item into OUTPUT; re-running resumes where it stopped."""
+    """Extract one record per item of PATH... into OUTPUT; re-running resumes where it stopped.
+
+    PATH: files or folders to read (folders recursively); '-' reads standard input.
+
+    Exit status: 0 when every item has a record, 1 when some failed (now or earlier) or were
+    unreadable, 2 for bad settings, 3 when the endpoint stopped the run, 130 on Ctrl-C.
+    """
+    if limit is not None and limit < 0:
+        raise typer.BadParameter("must be 0 or more", param_hint="--limit")
     settings = Settings.from_env(
         provider=_choice(provider, ProviderName),
         model=model,
@@ -150,23 +277,27 @@ def extract(
     )
     items, skipped = _items(paths)
     items = items[:limit] if limit is not None else items
-    try:
-        chosen = resolve_provider(settings)
-    except SummarizerError as exc:
-        _fail(exc)
-    starting = " (starting the embedded llama.cpp server)" if chosen == "local" else ""
-    err.print(f"{len(items)} item(s), provider {chosen}{starting}", highlight=False)
-    bar = _Bar()
+    bar = _Bar(resolve_provider(settings), output)
     try:
         result = extract_many(
             items, settings, output=output, retry_failed=retry_failed, progress=bar
         )
-    except SummarizerError as exc:
-        _fail(exc)
+    except KeyboardInterrupt:
+        bar.stop()
+        left = bar.total - bar.finished
+        _say(
+            f"interrupted: {bar.finished} finished this run and kept in {output}, {left} left. "
+            "Run the same command to resume."
+        )
+        raise typer.Exit(143 if _terminated else 130) from None
     finally:
         bar.stop()
-    err.print(f"{result.summary}, unreadable {skipped} -> {output}", highlight=False)
-    if result.summary.failed or skipped:
+    summary = result.summary
+    _say(f"{summary}, unreadable {skipped} -> {output}")
+    if result.stopped is not None:
+        err.print(Text.assemble(("stopped: ", "red"), str(result.stopped)), soft_wrap=True)
+        raise typer.Exit(3)
+    if not summary.complete or skipped:
         raise typer.Exit(1)
 
 
@@ -214,23 +345,39 @@ def _baseline_file(path: Path, report: EvalReport) -> Path:
 
 
 @app.command("eval")
+@_friendly
 def eval_(
     datasets: Annotated[
-        list[str], typer.Argument(help="Dataset files or names; or: compare REPORT_A REPORT_B.")
+        list[str],
+        typer.Argument(metavar="DATASET", hidden=True),
     ],
-    provider: Annotated[str, typer.Option(help="auto | openai | local | rules")] = "auto",
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    predictions: Annotated[
-        Path | None, typer.Option(help="Score this extract output instead of extracting.")
+    provider: Annotated[
+        str, typer.Option(metavar="NAME", help="auto | openai | local | rules")
+    ] = "auto",
+    model: Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="OpenAI-compatible endpoint.")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the report folders.")] = Path("reports"),
+    predictions: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Score this extract output instead of extracting."),
+    ] = None,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Folder for the report folders.")] = Path(
+        "reports"
+    ),
     baseline: Annotated[
-        Path | None, typer.Option(help="Baseline file, or folder of DATASET.PROVIDER.json files.")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="Baseline file, or folder of DATASET.PROVIDER.json files."
+        ),
     ] = None,
     bless: Annotated[bool, typer.Option("--bless", help="Rewrite the baseline.")] = False,
 ) -> None:
-    """Score extractions against the digests' summaries; gate on a baseline."""
+    """Score extractions against the digests' summaries; gate on a baseline.
+
+    DATASET: names in evals/datasets/ (seed_digest, seed_abstracts) or files of your own.
+    `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
+    """
     if datasets[0] == "compare":
         if len(datasets) != 3:
             raise typer.BadParameter("usage: summarize eval compare REPORT_A REPORT_B")
@@ -243,13 +390,11 @@ def eval_(
     command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
     failed = []
     for name in datasets:
-        try:
-            report = evaluate(_dataset(name), settings, predictions, command)
-        except SummarizerError as exc:
-            _fail(exc)
-        folder = out / f"{report.dataset}.{report.provider}"
+        report = evaluate(_dataset(name), settings, predictions, command)
+        folder, replaced = _report_folder(out, report)
         write_reports(report, folder)
-        err.print(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html")
+        again = " (replaced the earlier report of the same run)" if replaced else ""
+        _say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
         sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
         if baseline is None:
             continue
@@ -262,7 +407,10 @@ def eval_(
         elif previous is None:
             raise typer.BadParameter(f"no baseline at {target}; create it with --bless")
         else:
-            failed += [f"{report.dataset}: {r}" for r in regressions(report, previous)]
+            found = regressions(report, previous)
+            failed += [f"{report.dataset}: {r}" for r in found]
+            if not found:
+                _say(f"{report.dataset}: baseline OK ({target})")
     for line in failed:
         err.print(Text.assemble(("regression: ", "red"), line))
     if failed:
@@ -271,10 +419,40 @@ def eval_(
 
 def _load_report(path: Path) -> EvalReport:
     file = path / "report.json" if path.is_dir() else path
-    return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
+    if not file.is_file():
+        raise ConfigError(
+            f"no report at {path}; `summarize eval DATASET ...` writes one into reports/ "
+            "and prints its folder"
+        )
+    try:
+        return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{file} is not a report written by `summarize eval`: {exc}") from None
+
+
+def _report_folder(out: Path, report: EvalReport) -> tuple[Path, bool]:
+    """`out/DATASET.PROVIDER`, numbered when another run's report is already there.
+
+    Another run means other predictions or another model; the same run again replaces its own
+    report. Returns the folder and whether it replaces one.
+    """
+    base = out / f"{report.dataset}.{report.provider}"
+    folder, number = base, 1
+    while (folder / "report.json").is_file():
+        try:
+            earlier = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = {}
+        same = (report.model, report.predictions)
+        if isinstance(earlier, dict) and (earlier.get("model"), earlier.get("predictions")) == same:
+            return folder, True
+        number += 1
+        folder = base.with_name(f"{base.name}.{number}")
+    return folder, False
 
 
 @app.command()
+@_friendly
 def models() -> None:
     """List the known local models: size, checksum status and path."""
     for model in KNOWN:
@@ -289,22 +467,31 @@ def models() -> None:
 
 
 @app.command()
+@_friendly
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of an output record."""
     sys.stdout.write(render_json_schema())
 
 
 @app.command()
-def validate(file: Annotated[Path, typer.Argument(help="A JSONL output file.")]) -> None:
-    """Check every line of FILE against the record schema."""
+@_friendly
+def validate(
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
+) -> None:
+    """Check every line of FILE against the record schema.
+
+    Exit status 1 when a line is invalid or when FILE holds no valid record at all.
+    """
     report = validate_file(file)
     for problem in report.invalid:
         _report(problem)
-    err.print(
+    _say(
         f"{report.valid} valid record(s), {report.error_lines} error line(s), "
         f"{len(report.invalid)} invalid line(s)"
     )
-    if not report.ok:
+    if not report.valid:
+        _say(f"{file} holds no valid record")
+    if not report.ok or not report.valid:
         raise typer.Exit(1)
 
 

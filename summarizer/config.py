@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from summarizer.errors import ConfigError
 from summarizer.prompt import DEFAULT_PROMPT
 
 ProviderName = Literal["auto", "openai", "local", "rules"]
@@ -55,8 +56,24 @@ class Settings(BaseModel):
             given["model_path"] = env["SUMMARIZE_MODEL_PATH"]
         if "model" not in given and env.get("SUMMARIZE_MODEL"):
             given["model"] = env["SUMMARIZE_MODEL"]
-        return cls(**given)
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            raise config_error(exc) from None
 
     def key_value(self) -> str | None:
         """The API key in clear text, for the HTTP client only."""
         return self.api_key.get_secret_value() if self.api_key else None
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """One line per bad setting, named as its command-line option."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        option = "--" + name.replace("_", "-")
+        got = error.get("input")
+        secret = name.startswith("api_key")  # a key never reaches a message
+        shown = "" if secret or isinstance(got, dict) else f" (got {got!r})"
+        problems.append(f"{option}: {error['msg'].lower()}{shown}")
+    return ConfigError("; ".join(problems))

@@ -3,7 +3,10 @@
 SummarizerError
 ├── ConfigError            bad or missing settings; the message says what to set
 ├── ProviderError          the endpoint failed after retries (keeps provider and original error)
-│   └── TruncatedOutputError   the model hit its token limit before finishing
+│   ├── TruncatedOutputError   the model hit its token limit before finishing
+│   └── FatalProviderError     no item can succeed (bad key, unknown model or URL, endpoint down):
+│       │                      the run stops instead of failing every item
+│       └── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
 └── ExtractionError        the model never produced a valid record (keeps last raw output,
                            attempts and usage)
 
@@ -24,14 +27,31 @@ class ConfigError(SummarizerError):
 class ProviderError(SummarizerError):
     """The model endpoint failed (HTTP error, timeout, refused connection) after retries."""
 
-    def __init__(self, message: str, provider: str, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, provider: str, attempts: int = 1, *, unreachable: bool = False
+    ) -> None:
         super().__init__(message)
         self.provider = provider
         self.attempts = attempts
+        # True when no connection could be made at all on any attempt (refused, unknown host).
+        self.unreachable = unreachable
 
 
 class TruncatedOutputError(ProviderError):
     """The completion stopped at the token limit (`finish_reason=length`)."""
+
+
+class FatalProviderError(ProviderError):
+    """The endpoint cannot serve any item; a batch stops at once and keeps the rest pending."""
+
+
+class ServerDiedError(FatalProviderError):
+    """The embedded llama.cpp server exited; the message names the cause and its log."""
+
+    def __init__(self, message: str, provider: str, returncode: int | None, log: str) -> None:
+        super().__init__(message, provider)
+        self.returncode = returncode  # negative: killed by that signal
+        self.log = log
 
 
 class ExtractionError(SummarizerError):

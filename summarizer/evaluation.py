@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
-from rouge_score import rouge_scorer
 
 from summarizer.config import Settings
+from summarizer.errors import ConfigError
 from summarizer.item import Item
 from summarizer.numbers import same_value, value_in
 from summarizer.pipeline import extract_many
@@ -94,13 +95,19 @@ class EvalReport(BaseModel):
     provider: str
     model: str
     command: str
+    predictions: str | None = Field(
+        default=None, description="The scored extract output; None when the run extracted."
+    )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     aggregates: dict[str, float]
     cases: list[CaseScore]
 
 
 @cache
-def _rouge() -> rouge_scorer.RougeScorer:
+def _rouge() -> Any:
+    # Imported on first use: rouge-score pulls in nltk, which would slow every CLI start.
+    from rouge_score import rouge_scorer  # noqa: PLC0415
+
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
 
 
@@ -187,14 +194,23 @@ def aggregate(cases: list[CaseScore]) -> dict[str, float]:
 def match_predictions(
     cases: list[Case], lines: Iterable[Record | ErrorLine]
 ) -> list[Record | ErrorLine | None]:
-    """Pair each case with its prediction: by source text, else by arXiv id."""
-    by_text: dict[str, Record | ErrorLine] = {}
-    by_id: dict[str, Record | ErrorLine] = {}
-    for line in lines:
-        by_text[line.source.text] = line
-        if line.source.arxiv_id:
-            by_id[line.source.arxiv_id] = line
-    return [by_text.get(c.item.text) or by_id.get(c.item.arxiv_id or "") for c in cases]
+    """Pair each case with the prediction extracted from its source text."""
+    by_text = {_words(line.source.text): line for line in lines}
+    return [by_text.get(_words(c.item.text)) for c in cases]
+
+
+def foreign_predictions(cases: list[Case], lines: Iterable[Record | ErrorLine]) -> int:
+    """Predictions that name a case's arXiv id but were extracted from another text."""
+    texts = {c.item.arxiv_id: _words(c.item.text) for c in cases if c.item.arxiv_id}
+    return sum(
+        1
+        for line in lines
+        if line.source.arxiv_id in texts and texts[line.source.arxiv_id] != _words(line.source.text)
+    )
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def load_predictions(path: Path) -> list[Record | ErrorLine]:
@@ -279,8 +295,11 @@ def evaluate(
     cases = load_dataset(dataset)
     if predictions is not None:
         lines = load_predictions(predictions)
+        _check_belongs(dataset, cases, lines, predictions)
     else:
         result = extract_many([c.item for c in cases], settings)
+        if result.stopped is not None:
+            raise result.stopped
         lines = [*result.records, *result.errors]
     matched = match_predictions(cases, lines)
     scored = [score_case(case, line) for case, line in zip(cases, matched, strict=True)]
@@ -290,6 +309,26 @@ def evaluate(
         provider=first.provenance.provider if first else (settings.provider if settings else "?"),
         model=first.provenance.model if first else "?",
         command=command,
+        predictions=str(predictions.resolve()) if predictions is not None else None,
         aggregates=aggregate(scored),
         cases=scored,
     )
+
+
+def _check_belongs(
+    dataset: Path, cases: list[Case], lines: list[Record | ErrorLine], predictions: Path
+) -> None:
+    """Refuse a predictions file that was extracted from other texts than the dataset's."""
+    foreign = foreign_predictions(cases, lines)
+    matched = sum(line is not None for line in match_predictions(cases, lines))
+    if foreign or not matched:
+        why = (
+            f"{foreign} of its lines name papers of {dataset.stem} but were extracted from "
+            "other texts (digest rows instead of abstracts, say)"
+            if foreign
+            else f"none of its lines was extracted from a source of {dataset.stem}"
+        )
+        raise ConfigError(
+            f"{predictions} does not hold predictions for {dataset.stem}: {why}. Make the "
+            f"right file with: summarize extract {dataset} -o {dataset.stem}.predictions.jsonl"
+        )

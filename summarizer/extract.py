@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from datetime import UTC, datetime
 from types import TracebackType
@@ -12,7 +13,7 @@ from summarizer.errors import ExtractionError
 from summarizer.grounding import ground, reask_message
 from summarizer.item import Item
 from summarizer.prompt import Prompt, load_prompt
-from summarizer.providers import Backend, Completion, Request, open_backend
+from summarizer.providers import Backend, Completion, Request, model_name, open_backend
 from summarizer.schema import ErrorInfo, ErrorLine, Provenance, Record, Source, Usage
 from summarizer.sentences import split_sentences
 
@@ -37,12 +38,29 @@ def source_of(item: Item) -> Source:
 
 
 class Extractor:
-    """Extracts records with one open backend; use as a context manager to release it."""
+    """Extracts records with one backend, opened on first use (so a run with nothing to do
+    never loads a model); use as a context manager to release it."""
 
     def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.prompt = load_prompt(self.settings.prompt)
-        self.backend = backend or open_backend(self.settings)
+        self._backend = backend
+        self._lock = threading.Lock()
+        self.model = backend.model if backend is not None else model_name(self.settings)
+
+    @property
+    def backend(self) -> Backend:
+        """The backend, opened now if it is not yet (for the local provider: the server starts)."""
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = open_backend(self.settings)
+        return self._backend
+
+    @property
+    def opened(self) -> bool:
+        """Whether the backend has been opened."""
+        return self._backend is not None
 
     def __enter__(self) -> Extractor:
         return self
@@ -56,12 +74,13 @@ class Extractor:
         self.close()
 
     def close(self) -> None:
-        """Release the backend (for the local provider: stop its server)."""
-        self.backend.close()
+        """Release the backend, if it was opened (for the local provider: stop its server)."""
+        if self._backend is not None:
+            self._backend.close()
 
     def key(self, item: Item) -> str:
         """The resume key of `item` under this extractor's prompt and model."""
-        return record_key(item, self.prompt, self.backend.model)
+        return record_key(item, self.prompt, self.model)
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""

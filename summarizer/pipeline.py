@@ -1,29 +1,49 @@
-"""Run many items with bounded concurrency, writing each result the moment it is finished."""
+"""Run many items with bounded concurrency, writing each result the moment it is finished.
+
+An item that fails becomes an error line and the run goes on, unless the endpoint itself is
+unusable: a `FatalProviderError` (bad key, unknown model or URL, the embedded server died), a
+first item that cannot connect at all, or `BREAKER_LIMIT` items in a row failing at the endpoint.
+Then the run stops at once, no item is blamed for the outage, and the unfinished ones stay
+pending for the next run.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from summarizer.config import Settings
+from summarizer.errors import FatalProviderError, ProviderError, TruncatedOutputError
 from summarizer.extract import Extractor
 from summarizer.item import Item
 from summarizer.schema import ErrorLine, Record
 from summarizer.store import Output, open_output
 
 Line = Record | ErrorLine
+# Items in a row whose requests failed at the endpoint (after their own retries) before the
+# run stops: one is bad luck, three with nothing between them is an outage.
+BREAKER_LIMIT = 3
 
 
 class Progress(Protocol):
     """Receives progress events; the CLI draws a bar from them."""
 
-    def start(self, total: int) -> None: ...
+    def plan(self, todo: int, summary: RunSummary) -> None:
+        """Work is known (`summary` holds the skipped counts); the backend is not open yet."""
 
-    def advance(self, line: Line) -> None: ...
+    def start(self, total: int) -> None:
+        """The backend is ready; the first of `total` items starts now."""
+
+    def begin(self, item: Item) -> None:
+        """`item` is sent to the model (called from worker threads)."""
+
+    def advance(self, line: Line) -> None:
+        """A line was written."""
 
 
 @dataclass
@@ -33,26 +53,49 @@ class RunSummary:
     done: int = 0
     failed: int = 0
     skipped: int = 0
+    failed_earlier: int = 0
     duplicates: int = 0
+    pending: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     wall_s: float = 0.0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"done {self.done}, failed {self.failed}, skipped {self.skipped} (already in output), "
             f"duplicates {self.duplicates}, tokens {self.prompt_tokens} prompt + "
             f"{self.completion_tokens} completion, wall {self.wall_s:.1f}s"
         )
+        if self.pending:
+            text += f"; {self.pending} not yet run (re-run to resume)"
+        if self.failed_earlier:
+            text += f"; {self.failed_earlier} failed earlier (--retry-failed re-runs them)"
+        return text
+
+    @property
+    def complete(self) -> bool:
+        """True when every item of the input has a record: nothing failed or pending."""
+        return not (self.failed or self.failed_earlier or self.pending)
 
 
 @dataclass
 class RunResult:
-    """Records and error lines produced by this run (not those skipped), and the summary."""
+    """Records and error lines produced by this run (not those skipped), and the summary.
+
+    `stopped` is the error that ended the run early (the endpoint became unusable); the items
+    it left are counted in `summary.pending` and run on the next call with the same output.
+    """
 
     records: list[Record] = field(default_factory=list)
     errors: list[ErrorLine] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)
+    stopped: FatalProviderError | None = None
+
+
+@dataclass
+class _Outcome:
+    line: Line | None  # None: not run, because the run was stopping
+    error: Exception | None = None
 
 
 def extract_many(
@@ -66,8 +109,9 @@ def extract_many(
 ) -> RunResult:
     """Extract every item; with `output`, append JSONL lines and skip items already there.
 
-    A failing item becomes an `ErrorLine` and the run goes on. Pass an open `extractor` to
-    reuse its backend across calls.
+    A failing item becomes an `ErrorLine` and the run goes on; an unusable endpoint stops the
+    run (see `RunResult.stopped`). The model is only started when there is work. Pass an
+    `extractor` to reuse its backend across calls.
     """
     started = time.perf_counter()
     result = RunResult()
@@ -77,14 +121,24 @@ def extract_many(
     try:
         sink = open_output(output, retry_failed) if output is not None else None
         todo = _pending(items, active, sink, result.summary)
+        result.summary.pending = len(todo)
+        if progress is not None:
+            progress.plan(len(todo), result.summary)
+        if not todo:
+            return result
+        active.backend  # noqa: B018 - open it now, so start-up is not counted as item time
         if progress is not None:
             progress.start(len(todo))
-        for line in _run(todo, active):
+        stopping = threading.Event()  # once set, workers send no new request
+        outcomes = _run(todo, active, progress, stopping)
+        for line in _supervised(outcomes, result, stopping):
             if sink is not None:
                 sink.write(line)
             _count(line, result)
             if progress is not None:
                 progress.advance(line)
+    except FatalProviderError as exc:  # the backend could not even start
+        result.stopped = exc
     finally:
         if sink is not None:
             sink.close()
@@ -97,54 +151,125 @@ def extract_many(
 def _pending(
     items: Iterable[Item], extractor: Extractor, sink: Output | None, summary: RunSummary
 ) -> list[Item]:
-    seen = set(sink.done | sink.failed) if sink is not None else set()
-    previous = set(seen)
+    done = sink.done if sink is not None else set()
+    failed = sink.failed if sink is not None else set()
+    seen: set[str] = set()
     todo = []
     for item in items:
         key = extractor.key(item)
         if key in seen:
-            if key in previous:
-                summary.skipped += 1
-            else:
-                summary.duplicates += 1
+            summary.duplicates += 1
             continue
         seen.add(key)
-        todo.append(item)
+        if key in done:
+            summary.skipped += 1
+        elif key in failed:
+            summary.skipped += 1
+            summary.failed_earlier += 1
+        else:
+            todo.append(item)
     return todo
 
 
-def _run(items: list[Item], extractor: Extractor) -> Iterator[Line]:
-    """Yield lines in completion order, keeping at most two batches of work queued."""
+def _supervised(
+    outcomes: Generator[_Outcome, None, None], result: RunResult, stopping: threading.Event
+) -> Iterator[Line]:
+    """Pass lines through until the endpoint looks unusable; then set `result.stopped`.
+
+    Endpoint failures are held back while they come in a row, so that an outage that stops
+    the run blames none of the items it hit; any other outcome releases them.
+    """
+    held: list[Line] = []
+    succeeded = False
+    try:
+        for outcome in outcomes:
+            error, line = outcome.error, outcome.line
+            if line is None:
+                continue
+            if isinstance(error, FatalProviderError):
+                result.stopped = error
+            elif _endpoint_failure(error):
+                assert isinstance(error, ProviderError)
+                held.append(line)
+                if not succeeded and error.unreachable:
+                    result.stopped = _outage(error, "the endpoint refused the connection")
+                elif len(held) >= BREAKER_LIMIT:
+                    result.stopped = _outage(error, f"{len(held)} items in a row failed")
+                if result.stopped is None:
+                    continue
+            if result.stopped is not None:
+                return
+            succeeded = succeeded or error is None
+            yield from held
+            held.clear()
+            yield line
+        yield from held  # the run ended on a short streak: those items did fail
+    finally:
+        stopping.set()  # also on Ctrl-C: no worker starts another request
+        outcomes.close()
+
+
+def _endpoint_failure(error: Exception | None) -> bool:
+    return isinstance(error, ProviderError) and not isinstance(error, TruncatedOutputError)
+
+
+def _outage(error: ProviderError, what: str) -> FatalProviderError:
+    stop = FatalProviderError(
+        f"{what} at the {error.provider} endpoint, so the run stopped and unfinished items "
+        f"stay pending. Last error: {error}. Check that the endpoint is up (--base-url, "
+        "OPENAI_BASE_URL), then run the same command to resume.",
+        error.provider,
+        error.attempts,
+        unreachable=error.unreachable,
+    )
+    stop.__cause__ = error
+    return stop
+
+
+def _run(
+    items: list[Item], extractor: Extractor, progress: Progress | None, stopping: threading.Event
+) -> Generator[_Outcome, None, None]:
+    """Yield outcomes in completion order, keeping at most two batches of work queued."""
     cap = extractor.backend.max_concurrency
     limit = min(extractor.settings.concurrency, cap) if cap else extractor.settings.concurrency
     if limit == 1:  # no threads to pay for when only one item may run at a time
-        yield from (_one(extractor, item) for item in items)
+        yield from (_one(extractor, item, progress, stopping) for item in items)
         return
     pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="extract")
-    queued: set[Future[Line]] = set()
+    queued: set[Future[_Outcome]] = set()
     try:
         for item in items:
             if len(queued) >= 2 * limit:
                 finished, queued = wait(queued, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in finished)
-            queued.add(pool.submit(_one, extractor, item))
+            queued.add(pool.submit(_one, extractor, item, progress, stopping))
         while queued:
             finished, queued = wait(queued, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in finished)
     finally:
-        # On Ctrl-C, drop queued items instead of waiting for them; finished lines are written.
+        # On Ctrl-C or a stop, drop queued items instead of waiting for them; finished lines
+        # are written, and requests in flight are not waited for.
         pool.shutdown(wait=not queued, cancel_futures=True)
 
 
-def _one(extractor: Extractor, item: Item) -> Line:
+def _one(
+    extractor: Extractor, item: Item, progress: Progress | None, stopping: threading.Event
+) -> _Outcome:
+    if stopping.is_set():  # the run is stopping: this item stays pending
+        return _Outcome(None)
+    if progress is not None:
+        progress.begin(item)
     try:
-        return extractor.extract(item)
+        return _Outcome(extractor.extract(item))
     except Exception as exc:  # any failure, even a bug, costs this item only
-        return extractor.error_line(item, exc)
+        if isinstance(exc, FatalProviderError):
+            stopping.set()  # here, so that this worker does not start the next item
+        return _Outcome(extractor.error_line(item, exc), exc)
 
 
 def _count(line: Line, result: RunResult) -> None:
     summary = result.summary
+    summary.pending -= 1
     if isinstance(line, Record):
         result.records.append(line)
         summary.done += 1

@@ -52,6 +52,27 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+# Counts are shown as whole numbers; everything else to three decimals.
+COUNTS = frozenset({"cases"})
+# Operational costs vary from run to run; a change under this share of the old value is noise.
+NOISY = frozenset({"latency_s", "latency_p50_s", "latency_p95_s", "prompt_tokens",
+                   "completion_tokens"})  # fmt: skip
+NOISE_SHARE = 0.05
+
+
+def show(name: str, value: float) -> str:
+    """An aggregate as printed: '20' for counts, '0.750' otherwise."""
+    return f"{value:.0f}" if name in COUNTS else f"{value:.3f}"
+
+
+def is_worse(name: str, old: float, new: float) -> bool:
+    """Whether `new` is a real step back from `old`, beyond print precision and noise."""
+    delta = new - old
+    if abs(delta) < 0.0005 or (name in NOISY and abs(delta) <= NOISE_SHARE * abs(old)):
+        return False
+    return delta > 0 if name in LOWER_IS_BETTER | NOISY else delta < 0
+
+
 def render_markdown(report: EvalReport) -> str:
     """Aggregate table and worst cases as Markdown."""
     lines = [
@@ -62,7 +83,7 @@ def render_markdown(report: EvalReport) -> str:
         "",
         "| metric | value |",
         "|---|---:|",
-        *(f"| {name} | {value:.3f} |" for name, value in report.aggregates.items()),
+        *(f"| {name} | {show(name, value)} |" for name, value in report.aggregates.items()),
         "",
         "## Worst cases",
         "",
@@ -83,8 +104,7 @@ def compare(a: EvalReport, b: EvalReport, changed: int = 5) -> str:
     rows = [f"{'metric':<{width}}  {'A':>9}  {'B':>9}  {'B - A':>9}"]
     for name in names:
         delta = b.aggregates[name] - a.aggregates[name]
-        worse = delta > 0 if name in LOWER_IS_BETTER else delta < 0
-        flag = "  worse" if worse and abs(delta) > 1e-9 else ""
+        flag = "  worse" if is_worse(name, a.aggregates[name], b.aggregates[name]) else ""
         rows.append(
             f"{name:<{width}}  {a.aggregates[name]:9.3f}  {b.aggregates[name]:9.3f}  "
             f"{delta:+9.3f}{flag}"

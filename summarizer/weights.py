@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from platformdirs import user_cache_dir
 from summarizer.errors import ConfigError
 
 _CHUNK = 1 << 20
+log = logging.getLogger("summarizer.weights")
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,17 @@ def ensure_model(model: KnownModel = DEFAULT) -> Path:
         return target
     if parts is None:
         raise ConfigError(f"the model {model.name} is not installed; run: {model.install}")
+    log.info(
+        "assembling %s from %d packages into %s (once; %.1f GB)",
+        model.name, len(parts), target.parent, model.size / 1e9,
+    )  # fmt: skip
     _assemble(model, parts, target)
     return target
 
 
 def _verify(model: KnownModel, target: Path) -> bool:
     """Hash `target`; on a match, record the checksum beside it so later runs skip the hashing."""
+    log.info("verifying the sha256 of %s", target.name)
     if target.stat().st_size != model.size or sha256_of(target) != model.sha256:
         return False
     # A read-only location (site-packages) only costs a re-hash next time.

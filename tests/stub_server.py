@@ -2,8 +2,9 @@
 
 It answers `/v1/chat/completions` in tools mode with a valid extraction built from the request's
 numbered sentences (the first number it finds becomes a metric citing its sentence), after an
-optional fixed delay. A queue of faults (`429`, `500`, `timeout`, `drop`, `malformed`,
-`truncated`, `invalid`) is served first, one per request. Run it as a script for the benchmark:
+optional fixed delay. A queue of faults (`401`, `429`, `500`, `timeout`, `drop`, `malformed`,
+`truncated`, `invalid`) is served first, one per request; `always` serves one fault to every
+request after that (an outage). Run it as a script for the benchmark:
 `python tests/stub_server.py --delay 0.2 --port-file PORT`.
 """
 
@@ -84,6 +85,7 @@ class Stub:
     def __init__(self, delay: float = 0.0, faults: list[str] | None = None) -> None:
         self.delay = delay
         self.faults: deque[str] = deque(faults or [])
+        self.always: str | None = None
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -112,7 +114,7 @@ class Stub:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub.lock:
                     stub.requests.append(body)
-                    fault = stub.faults.popleft() if stub.faults else None
+                    fault = stub.faults.popleft() if stub.faults else stub.always
                 if stub.delay:
                     time.sleep(stub.delay)
                 self._serve(body, fault)
@@ -124,7 +126,7 @@ class Stub:
                     return
                 if fault == "timeout":
                     time.sleep(2.0)
-                if fault in {"429", "500"}:
+                if fault in {"401", "429", "500"}:
                     payload = {"error": {"message": f"stub fault {fault}", "type": "stub"}}
                     self._send(int(fault), json.dumps(payload).encode(), {"Retry-After": "0"})
                     return

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from summarizer import Settings
 from summarizer.cli import app
 from summarizer.evaluation import Baseline, evaluate, load_dataset, regressions
+from summarizer.report import is_worse
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "evals" / "datasets"
@@ -93,3 +94,66 @@ def test_settings_reach_the_extractor() -> None:
     report = evaluate(DATASETS / "seed_digest.md", Settings(provider="rules"))
     assert report.provider == "rules"
     assert report.aggregates["validity_rate"] == 1.0
+
+
+def test_predictions_from_other_texts_are_refused(tmp_path: Path) -> None:
+    # Digest rows of the seed papers, scored against their abstracts: same ids, other texts.
+    rows = tmp_path / "rows.jsonl"
+    made = runner.invoke(
+        app, ["extract", str(DATASETS / "seed_digest.md"), "--provider", "rules", "-o", str(rows)]
+    )
+    assert made.exit_code == 0, made.stderr
+    result = runner.invoke(
+        app, ["eval", "seed_abstracts", "--predictions", str(rows), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "does not hold predictions for seed_abstracts" in result.stderr
+    assert "20 of its lines name papers of seed_abstracts" in result.stderr
+    assert "summarize extract" in result.stderr
+    assert not (tmp_path / "seed_abstracts.rules").exists()
+
+
+def test_runs_do_not_overwrite_each_others_reports(tmp_path: Path) -> None:
+    predictions = tmp_path / "rules.jsonl"
+    runner.invoke(
+        app, ["extract", str(DATASETS / "seed_digest.md"), "--provider", "rules",
+              "-o", str(predictions)],
+    )  # fmt: skip
+    out = ["--out", str(tmp_path / "reports")]
+    first = runner.invoke(app, ["eval", "seed_digest", "--provider", "rules", *out])
+    second = runner.invoke(app, ["eval", "seed_digest", "--predictions", str(predictions), *out])
+    again = runner.invoke(app, ["eval", "seed_digest", "--provider", "rules", *out])
+    assert first.exit_code == second.exit_code == again.exit_code == 0
+    folders = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert folders == ["seed_digest.rules", "seed_digest.rules.2"]
+    assert "replaced the earlier report of the same run" in again.stderr
+    kept = json.loads((tmp_path / "reports" / "seed_digest.rules.2" / "report.json").read_text())
+    assert kept["predictions"] == str(predictions.resolve())
+
+
+def test_eval_says_cases_as_a_count_and_baseline_ok(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["eval", "seed_digest", "--provider", "rules", "--out", str(tmp_path),
+              "--baseline", str(BASELINES)],
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert "| cases | 20 |" in result.stdout
+    assert "seed_digest: baseline OK" in result.stderr
+
+
+def test_compare_of_a_missing_report_is_one_clear_line(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["eval", "compare", str(tmp_path / "nope.rules"), str(tmp_path / "nope.local")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no report at")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_compare_ignores_noise_in_operational_costs() -> None:
+    assert not is_worse("latency_p50_s", 40.0, 40.001)
+    assert not is_worse("prompt_tokens", 1000.0, 1030.0)
+    assert is_worse("prompt_tokens", 1000.0, 1200.0)
+    assert not is_worse("metric_recall", 0.75, 0.7498)
+    assert is_worse("metric_recall", 0.75, 0.70)
+    assert is_worse("hallucinated_numbers", 0.2, 0.5)

@@ -16,6 +16,8 @@ import pytest
 from stub_server import Stub
 
 from summarizer import Extractor, Item, Record, Settings, extract_many, read
+from summarizer.pipeline import BREAKER_LIMIT
+from summarizer.providers.local import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,3 +142,106 @@ def test_sigkill_midway_then_resume_gives_each_item_once(
     keys = [line["key"] for line in lines_of(out)]
     assert len(keys) == 20
     assert len(set(keys)) == 20
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    command = [sys.executable, "-m", "summarizer.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def test_rejected_key_stops_the_run_with_one_message(
+    stub: Stub, fixtures: Path, tmp_path: Path
+) -> None:
+    stub.always = "401"
+    out = tmp_path / "out.jsonl"
+    seed = str(fixtures / "seed_digest.txt")
+    run = cli("extract", seed, "-o", str(out), "--base-url", stub.base_url, cwd=tmp_path)
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.count("HTTP 401") == 1
+    assert "check OPENAI_API_KEY" in run.stderr
+    assert not [x for x in run.stderr.splitlines() if x.startswith("failed ")]  # none per item
+    assert "20 not yet run" in run.stderr
+    assert len(stub.requests) <= 4  # those in flight at once (--concurrency 4); no retries
+    assert not out.exists() or out.read_text() == ""
+
+
+def test_refused_connection_stops_at_the_first_item(fixtures: Path, tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    out = tmp_path / "out.jsonl"
+    seed = str(fixtures / "seed_digest.txt")
+    started = time.monotonic()
+    run = cli(
+        "extract", seed, "-o", str(out), "--base-url", closed, "--concurrency", "1",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 3, run.stderr
+    assert "refused the connection" in run.stderr
+    assert "20 not yet run" in run.stderr
+    assert not out.exists() or out.read_text() == ""
+    assert time.monotonic() - started < 60  # one item's retries, not twenty
+
+
+def test_an_outage_trips_the_breaker_and_blames_no_item(
+    stub: Stub, items: list[Item], tmp_path: Path
+) -> None:
+    stub.always = "500"
+    out = tmp_path / "out.jsonl"
+    result = extract_many(items, settings_for(stub, concurrency=1), output=out)
+    assert result.stopped is not None
+    assert f"{BREAKER_LIMIT} items in a row failed" in str(result.stopped)
+    assert (result.summary.failed, result.summary.pending) == (0, 20)
+    assert out.read_text() == ""
+    assert len(stub.requests) == BREAKER_LIMIT * 2  # each item: one try and one retry
+
+
+def test_a_failure_between_successes_is_the_items_own(
+    stub: Stub, items: list[Item], tmp_path: Path
+) -> None:
+    stub.faults.extend(["200", "500", "500", "500", "500"])  # items 2 and 3 fail, then recover
+    result = extract_many(items[:6], settings_for(stub, concurrency=1), output=tmp_path / "o")
+    assert result.stopped is None
+    assert (result.summary.done, result.summary.failed, result.summary.pending) == (4, 2, 0)
+
+
+def test_failed_items_keep_the_exit_status_nonzero_until_retried(
+    stub: Stub, fixtures: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    stub.faults.extend(["500"] * 5)  # the first item fails all 5 tries (the CLI's default)
+    args = ["extract", str(fixtures / "seed_digest.txt"), "-o", str(out),
+            "--base-url", stub.base_url, "--concurrency", "1", "--limit", "5"]  # fmt: skip
+    first = cli(*args, cwd=tmp_path)
+    assert first.returncode == 1
+    assert "done 4, failed 1" in first.stderr
+    again = cli(*args, cwd=tmp_path)
+    assert again.returncode == 1
+    assert "1 failed earlier (--retry-failed re-runs them)" in again.stderr
+    assert "0 item(s) to run, 5 already in" in again.stderr
+    retried = cli(*args, "--retry-failed", cwd=tmp_path)
+    assert retried.returncode == 0, retried.stderr
+    assert "done 1, failed 0" in retried.stderr
+    assert [line["status"] for line in lines_of(out)] == ["ok"] * 5
+
+
+def test_no_work_starts_no_model(stub: Stub, fixtures: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    seed = str(fixtures / "seed_digest.txt")
+    args = ["extract", seed, "-o", str(out), "--base-url", stub.base_url, "--limit", "3"]
+    assert cli(*args, cwd=tmp_path).returncode == 0
+    sent = len(stub.requests)
+    stub.stop()  # a backend that connected now would fail the run
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "0 item(s) to run" in done.stderr
+    missing = tmp_path / "missing.gguf"  # the embedded model would fail to start from this
+    for extra in (["--limit", "0"], []):
+        run = cli("extract", seed, "-o", str(tmp_path / "none.jsonl"), "--provider", "local",
+                  "--model-path", str(missing), *extra, cwd=tmp_path)  # fmt: skip
+        if extra:
+            assert run.returncode == 0, run.stderr
+            assert "0 item(s) to run" in run.stderr
+        else:
+            assert run.returncode == 2
+            assert "does not exist" in run.stderr
+    assert len(stub.requests) == sent

@@ -1,4 +1,8 @@
-"""Provider registry and resolution. Each provider is one module exposing `create(settings)`."""
+"""Provider registry and resolution.
+
+Each provider is one module exposing `create(settings) -> Backend` and `model_name(settings)`,
+the model its records name, known without starting anything.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,22 @@ from summarizer.config import Settings
 from summarizer.errors import ConfigError
 from summarizer.providers.base import Backend, Completion, Request
 
-# The one place that lists providers: name -> module with `create(settings) -> Backend`.
+# The one place that lists providers: name -> module.
 PROVIDERS = {
     "openai": "summarizer.providers.openai",
     "local": "summarizer.providers.local",
     "rules": "summarizer.providers.rules",
 }
 
-__all__ = ["PROVIDERS", "Backend", "Completion", "Request", "open_backend", "resolve_provider"]
+__all__ = [
+    "PROVIDERS",
+    "Backend",
+    "Completion",
+    "Request",
+    "model_name",
+    "open_backend",
+    "resolve_provider",
+]
 
 
 def resolve_provider(settings: Settings) -> str:
@@ -41,3 +53,10 @@ def open_backend(settings: Settings) -> Backend:
     module = importlib.import_module(PROVIDERS[name])
     backend: Backend = module.create(settings)
     return backend
+
+
+def model_name(settings: Settings) -> str:
+    """The model name the provider `settings` ask for will put in records."""
+    module = importlib.import_module(PROVIDERS[resolve_provider(settings)])
+    name: str = module.model_name(settings)
+    return name

@@ -11,6 +11,7 @@ raises `TruncatedOutputError` if it keeps happening.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +25,18 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_any,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from summarizer.config import Settings
-from summarizer.errors import ExtractionError, ProviderError, TruncatedOutputError
+from summarizer.errors import (
+    ExtractionError,
+    FatalProviderError,
+    ProviderError,
+    TruncatedOutputError,
+)
 from summarizer.prompt import Message
 from summarizer.providers.base import Completion, Request
 from summarizer.schema import Extraction
@@ -40,6 +48,9 @@ _MODES = {
     "md_json": instructor.Mode.MD_JSON,
 }
 _RETRY_STATUS = {408, 409, 429}
+# No item can succeed while these hold: wrong key, no permission, unknown model or URL.
+_FATAL_STATUS = {401: "check OPENAI_API_KEY", 403: "check the key's permissions",
+                 404: "check --model and --base-url"}  # fmt: skip
 # Wrapped once: instructor wraps a plain model anew on every call, which defeats its schema
 # cache and regenerates the JSON schema per request. The bytes sent are the same.
 _RESPONSE_MODEL = instructor.response_schema(Extraction)
@@ -52,6 +63,11 @@ _BRIEF = (
 def create(settings: Settings) -> OpenAIBackend:
     """An `OpenAIBackend` for `settings.base_url` (OpenAI itself when unset)."""
     return OpenAIBackend(settings)
+
+
+def model_name(settings: Settings) -> str:
+    """The model requests name: `settings.model`, else OpenAI's small default."""
+    return settings.model or "gpt-4o-mini"
 
 
 def pick_mode(settings: Settings) -> str:
@@ -97,10 +113,17 @@ class OpenAIBackend:
     provider = "openai"
     max_concurrency: int | None = None
 
-    def __init__(self, settings: Settings, provider: str = "openai") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        provider: str = "openai",
+        healthy: Callable[[], bool] | None = None,
+    ) -> None:
         self.provider = provider
+        # Asked before each transport retry: retrying a server known to be gone only delays.
+        self._healthy = healthy or (lambda: True)
         self.settings = settings
-        self.model = settings.model or "gpt-4o-mini"
+        self.model = model_name(settings)
         self.mode = _MODES[pick_mode(settings)]
         # The SDK's own retries are off: tenacity does them, so they are bounded in one place.
         self._client = openai.OpenAI(
@@ -184,14 +207,18 @@ class OpenAIBackend:
     def _create_with_retries(self, **kwargs: Any) -> Any:
         retrying = Retrying(
             retry=retry_if_exception(_is_transient),
-            stop=stop_after_attempt(self.settings.max_transport_retries + 1),
+            stop=stop_any(
+                stop_after_attempt(self.settings.max_transport_retries + 1),
+                _stop_when_gone(self._healthy),
+            ),
             wait=self._wait,
             reraise=True,
         )
         try:
             return retrying(self._client.chat.completions.create, **kwargs)
         except openai.APIStatusError as exc:
-            raise ProviderError(
+            fatal = exc.status_code in _FATAL_STATUS
+            raise (FatalProviderError if fatal else ProviderError)(
                 f"{self.provider} endpoint answered HTTP {exc.status_code}: {_status_message(exc)}",
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
@@ -201,6 +228,7 @@ class OpenAIBackend:
                 f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}",
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
+                unreachable=_unreachable(exc),
             ) from exc
 
     def _wait(self, state: RetryCallState) -> float:
@@ -211,12 +239,37 @@ class OpenAIBackend:
         return float(self._backoff(state))
 
 
+class _stop_when_gone(stop_base):
+    """Stop retrying once the endpoint is known to be gone (its process exited)."""
+
+    def __init__(self, healthy: Callable[[], bool]) -> None:
+        self.healthy = healthy
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return not self.healthy()
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """True when no connection was made at all (refused, unknown host), not a timeout."""
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return False
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
+            return True
+        text = str(cause).lower()
+        if "connection refused" in text or "name or service not known" in text:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _status_message(exc: openai.APIStatusError) -> str:
-    hint = {401: "check OPENAI_API_KEY", 404: "check --model and --base-url"}.get(exc.status_code)
+    hint = _FATAL_STATUS.get(exc.status_code)
     message = _first_line(exc)
     return f"{message} ({hint})" if hint else message
 

@@ -60,6 +60,11 @@ def create(settings: Settings) -> RulesBackend:
     return RulesBackend()
 
 
+def model_name(settings: Settings) -> str:
+    """The model name records carry."""
+    return RulesBackend.model
+
+
 class RulesBackend:
     """Extracts by rules from `request.sentences`; instant and fully grounded."""
 
