@@ -11,7 +11,11 @@ paper and side by side from the same run:
 Targets: ratio <= 1.10; median completion <= 250 tokens; prompt tokens evaluated after the first
 paper <= 1.2 x the paper's own tokens.
 
-    python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf]
+`--paths fast,portable` runs the same papers on both of llama.cpp's CPU paths (weights repacked
+or not; see `summarizer.providers.local`) one after the other and prints their speeds side by
+side: prompt and generation tokens per second as llama.cpp reports them, and seconds per paper.
+
+    python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf] [--paths fast,portable]
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from pathlib import Path
 
 import llama_cpp
 
-from summarizer import Extractor, Settings, SummarizerError, read
+from summarizer import Extractor, Item, Settings, SummarizerError, read
 from summarizer.providers.local import LocalBackend
 from summarizer.sentences import numbered, split_sentences
+from summarizer.weights import DEFAULT, ensure_model
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _PREFIX = re.compile(r"prefix-match hit, remaining (\d+) prompt tokens")
@@ -45,6 +50,8 @@ class ServerTimes:
     prompt_evaluated: int = 0
     completion: int = 0
     total_ms: float = 0.0
+    prompt_ms: float = 0.0
+    eval_ms: float = 0.0
 
 
 def parse_log(text: str) -> ServerTimes:
@@ -54,23 +61,35 @@ def parse_log(text: str) -> ServerTimes:
     prompts = [int(n) for _, n in _PROMPT.findall(text)]
     times.first_prompt_evaluated = prompts[0] if prompts else 0
     times.prompt_evaluated = sum(prompts)
+    times.prompt_ms = sum(float(ms) for ms, _ in _PROMPT.findall(text))
     times.completion = sum(int(n) for _, n in _EVAL.findall(text))
+    times.eval_ms = sum(float(ms) for ms, _ in _EVAL.findall(text))
     times.total_ms = sum(float(ms) for ms in _TOTAL.findall(text))
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--model-path", type=Path, default=None)
-    args = parser.parse_args()
-    items = read([SEEDS]).items[: args.limit]
-    settings = Settings(provider="local", model_path=args.model_path)
-    with Extractor(settings) as extractor:
-        backend = extractor.backend
-        assert isinstance(backend, LocalBackend)
+@dataclass
+class PathResult:
+    """One CPU path's run over the papers."""
+
+    name: str
+    walls: list[float]
+    server: list[ServerTimes]
+
+    def rate(self, tokens: str, ms: str) -> float:
+        done = sum(getattr(t, tokens) for t in self.server)
+        spent = sum(getattr(t, ms) for t in self.server) / 1000
+        return done / spent if spent else float("nan")
+
+
+def run_path(items: list[Item], model: Path, repack: bool | None) -> PathResult:
+    """Extract `items` one at a time with the server on one CPU path; print a row per paper."""
+    settings = Settings(provider="local", model_path=model)
+    backend = LocalBackend(model, settings, repack=repack)
+    name = backend.path_name
+    with Extractor(settings, backend=backend) as extractor:
         vocab = llama_cpp.Llama(str(backend.model_path), vocab_only=True, verbose=False)
-        print(f"model {backend.model}, {len(items)} papers, one at a time\n")
+        print(f"model {backend.model}, {len(items)} papers, one at a time, {name} CPU path\n")
         header = f"{'paper':<12} {'toolkit s':>9} {'llama s':>8} {'ratio':>6} {'reqs':>4} "
         print(header + f"{'own tok':>7} {'eval tok':>8} {'compl tok':>9}  status")
         rows = []
@@ -96,6 +115,12 @@ def main() -> None:
                 f"{ratio:6.3f} {server.requests:4d} {own:7d} {server.prompt_evaluated:8d} "
                 f"{server.completion:9d}  {status}"
             )
+    summarise(rows)
+    return PathResult(name, [r[0] for r in rows], [r[1] for r in rows])
+
+
+def summarise(rows: list[tuple[float, ServerTimes, int, float]]) -> None:
+    """The targets' lines for one path."""
     later = rows[1:] or rows
     walls = [r[0] for r in rows]
     ratio_all = sum(walls) / (sum(r[1].total_ms for r in rows) / 1000)
@@ -109,13 +134,46 @@ def main() -> None:
         f"completion tokens per request: median {statistics.median(completions):.0f} "
         "(target <= 250)"
     )
-    print(
-        "prompt tokens evaluated for each paper's first request after the first paper / "
-        f"paper's own tokens: median {statistics.median(first_asks):.2f}, "
-        f"max {max(first_asks):.2f} (target <= 1.2)"
-    )
+    if first_asks:
+        print(
+            "prompt tokens evaluated for each paper's first request after the first paper / "
+            f"paper's own tokens: median {statistics.median(first_asks):.2f}, "
+            f"max {max(first_asks):.2f} (target <= 1.2)"
+        )
     reasks = sum(r[1].requests - 1 for r in rows)
-    print(f"re-asks (grounding, validation, truncation): {reasks} over {len(rows)} papers")
+    print(f"re-asks (grounding, validation, truncation): {reasks} over {len(rows)} papers\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--model-path", type=Path, default=None)
+    parser.add_argument(
+        "--paths", default="auto", help="auto (as users get it), or fast,portable to compare"
+    )
+    args = parser.parse_args()
+    items = read([SEEDS]).items[: args.limit]
+    model = args.model_path or ensure_model(DEFAULT)
+    chosen = {"auto": None, "fast": True, "portable": False}
+    results = [run_path(items, model, chosen[name]) for name in args.paths.split(",")]
+    if len(results) < 2:
+        return
+    print(f"{'CPU path':<10} {'prompt tok/s':>12} {'gen tok/s':>9} {'median s/paper':>14}")
+    for result in results:
+        print(
+            f"{result.name:<10} {result.rate('prompt_evaluated', 'prompt_ms'):12.1f} "
+            f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):14.1f}"
+        )
+    first, second = results[0], results[1]
+    prompt = second.rate("prompt_evaluated", "prompt_ms") / first.rate(
+        "prompt_evaluated", "prompt_ms"
+    )
+    generation = second.rate("completion", "eval_ms") / first.rate("completion", "eval_ms")
+    total = sum(second.walls) / sum(first.walls)
+    print(
+        f"{second.name} / {first.name}: prompt speed {prompt:.2f}, "
+        f"generation speed {generation:.2f}, total time {total:.2f}"
+    )
 
 
 if __name__ == "__main__":
