@@ -1,19 +1,59 @@
-"""summarizer: validated, source-grounded records from AI-paper digests and arXiv abstracts."""
+"""summarizer: validated, source-grounded records from AI-paper digests and arXiv abstracts.
 
-from summarizer.config import Settings
-from summarizer.errors import (
-    ConfigError,
-    ExtractionError,
-    ProviderError,
-    SummarizerError,
-    TruncatedOutputError,
-)
-from summarizer.extract import Extractor, extract
-from summarizer.item import Item, Location, Problem
-from summarizer.pipeline import RunResult, RunSummary, extract_many
-from summarizer.reader import Reading, read
-from summarizer.schema import ErrorLine, Extraction, Metric, Record, record_json_schema
-from summarizer.validate import ValidationReport, validate_file
+The public API is imported on first use of each name, so that a program that needs one part
+(the `summarize` command's help, say) does not pay for all of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from summarizer.config import Settings
+    from summarizer.errors import (
+        ConfigError,
+        ExtractionError,
+        FatalProviderError,
+        ProviderError,
+        ServerDiedError,
+        SummarizerError,
+        TruncatedOutputError,
+    )
+    from summarizer.extract import Extractor, extract
+    from summarizer.item import Item, Location, Problem
+    from summarizer.pipeline import RunResult, RunSummary, extract_many
+    from summarizer.reader import Reading, read
+    from summarizer.schema import ErrorLine, Extraction, Metric, Record, record_json_schema
+    from summarizer.validate import ValidationReport, validate_file
+
+_HOMES = {
+    "Settings": "config",
+    "ConfigError": "errors",
+    "ExtractionError": "errors",
+    "FatalProviderError": "errors",
+    "ProviderError": "errors",
+    "ServerDiedError": "errors",
+    "SummarizerError": "errors",
+    "TruncatedOutputError": "errors",
+    "Extractor": "extract",
+    "extract": "extract",
+    "Item": "item",
+    "Location": "item",
+    "Problem": "item",
+    "RunResult": "pipeline",
+    "RunSummary": "pipeline",
+    "extract_many": "pipeline",
+    "Reading": "reader",
+    "read": "reader",
+    "ErrorLine": "schema",
+    "Extraction": "schema",
+    "Metric": "schema",
+    "Record": "schema",
+    "record_json_schema": "schema",
+    "ValidationReport": "validate",
+    "validate_file": "validate",
+}
 
 __all__ = [
     "ConfigError",
@@ -21,6 +61,7 @@ __all__ = [
     "Extraction",
     "ExtractionError",
     "Extractor",
+    "FatalProviderError",
     "Item",
     "Location",
     "Metric",
@@ -30,6 +71,7 @@ __all__ = [
     "Record",
     "RunResult",
     "RunSummary",
+    "ServerDiedError",
     "Settings",
     "SummarizerError",
     "TruncatedOutputError",
@@ -40,3 +82,16 @@ __all__ = [
     "record_json_schema",
     "validate_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"summarizer.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -8,37 +8,19 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from datetime import timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
 
-from summarizer.config import ModeName, ProviderName, Settings
 from summarizer.errors import ConfigError, SummarizerError
-from summarizer.evaluation import Baseline, EvalReport, evaluate, regressions
-from summarizer.evaluation import bless as bless_baseline
-from summarizer.item import Item, Problem
-from summarizer.pipeline import Line, RunSummary, extract_many
-from summarizer.providers import resolve_provider
-from summarizer.reader import iter_read
-from summarizer.report import compare, render_markdown, write_reports
-from summarizer.schema import Record, render_json_schema
-from summarizer.validate import validate_file
-from summarizer.weights import DEFAULT, KNOWN, model_status
 
+if TYPE_CHECKING:
+    from summarizer.evaluation import EvalReport
+    from summarizer.item import Item
+
+# Commands import the toolkit when they run, so that `summarize --help` starts fast.
 P = ParamSpec("P")
 app = typer.Typer(
     add_completion=False,
@@ -46,7 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Turn AI-paper digests and arXiv abstracts into validated, source-grounded records.",
 )
-err = Console(stderr=True)
 
 # Arguments are described in each command's help text, which typer would otherwise follow
 # with their Python types (<list[str]>).
@@ -66,9 +47,6 @@ def main() -> None:
     """Entry point of the `summarize` console script."""
     # Failed items are reported as error lines; instructor's own log lines would repeat them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
-    toolkit = logging.getLogger("summarizer")
-    toolkit.setLevel(logging.INFO)
-    toolkit.addHandler(_Say())
     # `kill PID` unwinds like Ctrl-C, so the embedded server is stopped and output closed.
     signal.signal(signal.SIGTERM, _on_sigterm)
     app()
@@ -104,22 +82,33 @@ def _options_for_all(
 
 
 def _fail(exc: SummarizerError) -> NoReturn:
-    err.print(Text.assemble(("error: ", "red"), str(exc)), highlight=False, soft_wrap=True)
+    from summarizer.display import error
+
+    error("error", str(exc))
     raise typer.Exit(2)
 
 
-def _report(problem: Problem) -> None:
-    colour = "yellow" if problem.severity == "warning" else "red"
-    err.print(Text(str(problem), style=colour), highlight=False, soft_wrap=True)
+def _show_progress_logs() -> None:
+    """Show the toolkit's start-up steps and warnings on stderr (once per process)."""
+    from summarizer.display import Say
+
+    toolkit = logging.getLogger("summarizer")
+    toolkit.setLevel(logging.INFO)
+    if not any(isinstance(h, Say) for h in toolkit.handlers):
+        toolkit.addHandler(Say())
 
 
 def _items(paths: list[str]) -> tuple[list[Item], int]:
+    from summarizer.display import report
+    from summarizer.item import Item
+    from summarizer.reader import iter_read
+
     items, skipped = [], 0
     for entry in iter_read(paths):
         if isinstance(entry, Item):
             items.append(entry)
         else:
-            _report(entry)
+            report(entry)
             skipped += entry.severity == "error"
     return items, skipped
 
@@ -131,92 +120,13 @@ def read(paths: Paths) -> None:
 
     PATH: files or folders to read (folders recursively); '-' reads standard input.
     """
+    from summarizer.display import say
+
     items, skipped = _items(paths)
     sys.stdout.writelines(item.model_dump_json() + "\n" for item in items)
     if skipped:
-        err.print(f"skipped {skipped} unreadable item(s)")
+        say(f"skipped {skipped} unreadable item(s)")
         raise typer.Exit(1)
-
-
-class _Bar:
-    """Progress on stderr: a rich bar on a terminal, the plan and failures everywhere."""
-
-    def __init__(self, provider: str, output: Path) -> None:
-        self.provider = provider
-        self.output = output
-        self.total = 0
-        self.finished = 0
-        self._progress = Progress(
-            TextColumn("{task.fields[paper]}"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("elapsed"),
-            TimeElapsedColumn(),
-            _Eta(),
-            TextColumn("{task.fields[status]}"),
-            console=err,
-            disable=not err.is_terminal,
-        )
-        self._task = self._progress.add_task(
-            "extract", total=None, start=False, paper="", status=""
-        )
-        self._failed = 0
-
-    def plan(self, todo: int, summary: RunSummary) -> None:
-        self.total = todo
-        earlier = f", {summary.skipped} already in {self.output}" if summary.skipped else ""
-        if summary.failed_earlier:
-            earlier += f" ({summary.failed_earlier} of them failed; --retry-failed re-runs them)"
-        starting = (
-            " (starting the embedded llama.cpp server)" if todo and self.provider == "local" else ""
-        )
-        _say(f"{todo} item(s) to run{earlier}; provider {self.provider}{starting}")
-
-    def start(self, total: int) -> None:
-        self._progress.update(self._task, total=total, paper="extracting")
-        self._progress.start_task(self._task)  # elapsed time excludes the server's start-up
-        self._progress.start()
-
-    def begin(self, item: Item) -> None:
-        title = item.title if len(item.title) <= 40 else item.title[:39] + "…"
-        self._progress.update(self._task, paper=title or item.arxiv_id or "")
-
-    def advance(self, line: Line) -> None:
-        self.finished += 1
-        if not isinstance(line, Record):
-            self._failed += 1
-            message = f"{line.source.location}: {line.error.message}"
-            err.print(Text.assemble(("failed ", "red"), message), highlight=False, soft_wrap=True)
-        status = f"{self._failed} failed" if self._failed else ""
-        self._progress.update(self._task, advance=1, status=status)
-
-    def stop(self) -> None:
-        self._progress.stop()
-
-
-class _Eta(ProgressColumn):
-    """Time left from the mean time per finished paper (rich's own estimate needs a steady
-    stream; a paper can take a minute)."""
-
-    def render(self, task: Task) -> Text:
-        if not task.completed or not task.elapsed or task.total is None:
-            return Text("eta -:--:--")
-        left = task.elapsed / task.completed * (task.total - task.completed)
-        return Text(f"eta {timedelta(seconds=round(left))}")
-
-
-class _Say(logging.Handler):
-    """Shows the toolkit's start-up steps and warnings (model assembly, loading, self-test)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            err.print(Text.assemble(("warning: ", "yellow"), record.getMessage()), soft_wrap=True)
-        else:
-            _say(f"  {record.getMessage()}")
-
-
-def _say(message: str) -> None:
-    err.print(message, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -263,8 +173,14 @@ def extract(
     Exit status: 0 when every item has a record, 1 when some failed (now or earlier) or were
     unreadable, 2 for bad settings, 3 when the endpoint stopped the run, 130 on Ctrl-C.
     """
+    from summarizer.config import ModeName, ProviderName, Settings
+    from summarizer.display import Bar, error, say
+    from summarizer.pipeline import extract_many
+    from summarizer.providers import resolve_provider
+
     if limit is not None and limit < 0:
         raise typer.BadParameter("must be 0 or more", param_hint="--limit")
+    _show_progress_logs()
     settings = Settings.from_env(
         provider=_choice(provider, ProviderName),
         model=model,
@@ -277,7 +193,7 @@ def extract(
     )
     items, skipped = _items(paths)
     items = items[:limit] if limit is not None else items
-    bar = _Bar(resolve_provider(settings), output)
+    bar = Bar(resolve_provider(settings), output)
     try:
         result = extract_many(
             items, settings, output=output, retry_failed=retry_failed, progress=bar
@@ -285,7 +201,7 @@ def extract(
     except KeyboardInterrupt:
         bar.stop()
         left = bar.total - bar.finished
-        _say(
+        say(
             f"interrupted: {bar.finished} finished this run and kept in {output}, {left} left. "
             "Run the same command to resume."
         )
@@ -293,9 +209,9 @@ def extract(
     finally:
         bar.stop()
     summary = result.summary
-    _say(f"{summary}, unreadable {skipped} -> {output}")
+    say(f"{summary}, unreadable {skipped} -> {output}")
     if result.stopped is not None:
-        err.print(Text.assemble(("stopped: ", "red"), str(result.stopped)), soft_wrap=True)
+        error("stopped", str(result.stopped))
         raise typer.Exit(3)
     if not summary.complete or skipped:
         raise typer.Exit(1)
@@ -378,12 +294,19 @@ def eval_(
     DATASET: names in evals/datasets/ (seed_digest, seed_abstracts) or files of your own.
     `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
     """
+    from summarizer.config import ProviderName, Settings
+    from summarizer.display import error, say
+    from summarizer.evaluation import Baseline, evaluate, regressions
+    from summarizer.evaluation import bless as bless_baseline
+    from summarizer.report import compare, render_markdown, write_reports
+
     if datasets[0] == "compare":
         if len(datasets) != 3:
             raise typer.BadParameter("usage: summarize eval compare REPORT_A REPORT_B")
         a, b = (_load_report(Path(p)) for p in datasets[1:])
         sys.stdout.write(compare(a, b))
         return
+    _show_progress_logs()
     settings = Settings.from_env(
         provider=_choice(provider, ProviderName), model=model, base_url=base_url
     )
@@ -394,7 +317,7 @@ def eval_(
         folder, replaced = _report_folder(out, report)
         write_reports(report, folder)
         again = " (replaced the earlier report of the same run)" if replaced else ""
-        _say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
+        say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
         sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
         if baseline is None:
             continue
@@ -403,21 +326,23 @@ def eval_(
         if bless:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(bless_baseline(report, previous).model_dump_json(indent=2) + "\n")
-            err.print(f"baseline written: {target}")
+            say(f"baseline written: {target}")
         elif previous is None:
             raise typer.BadParameter(f"no baseline at {target}; create it with --bless")
         else:
             found = regressions(report, previous)
             failed += [f"{report.dataset}: {r}" for r in found]
             if not found:
-                _say(f"{report.dataset}: baseline OK ({target})")
+                say(f"{report.dataset}: baseline OK ({target})")
     for line in failed:
-        err.print(Text.assemble(("regression: ", "red"), line))
+        error("regression", line)
     if failed:
         raise typer.Exit(1)
 
 
 def _load_report(path: Path) -> EvalReport:
+    from summarizer.evaluation import EvalReport
+
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
         raise ConfigError(
@@ -455,6 +380,8 @@ def _report_folder(out: Path, report: EvalReport) -> tuple[Path, bool]:
 @_friendly
 def models() -> None:
     """List the known local models: size, checksum status and path."""
+    from summarizer.weights import DEFAULT, KNOWN, model_status
+
     for model in KNOWN:
         status = model_status(model)
         installed = "installed" if status.installed else f"not installed ({model.install})"
@@ -470,6 +397,8 @@ def models() -> None:
 @_friendly
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of an output record."""
+    from summarizer.schema import render_json_schema
+
     sys.stdout.write(render_json_schema())
 
 
@@ -482,16 +411,19 @@ def validate(
 
     Exit status 1 when a line is invalid or when FILE holds no valid record at all.
     """
-    report = validate_file(file)
-    for problem in report.invalid:
-        _report(problem)
-    _say(
-        f"{report.valid} valid record(s), {report.error_lines} error line(s), "
-        f"{len(report.invalid)} invalid line(s)"
+    from summarizer.display import report, say
+    from summarizer.validate import validate_file
+
+    checked = validate_file(file)
+    for problem in checked.invalid:
+        report(problem)
+    say(
+        f"{checked.valid} valid record(s), {checked.error_lines} error line(s), "
+        f"{len(checked.invalid)} invalid line(s)"
     )
-    if not report.valid:
-        _say(f"{file} holds no valid record")
-    if not report.ok or not report.valid:
+    if not checked.valid:
+        say(f"{file} holds no valid record")
+    if not checked.ok or not checked.valid:
         raise typer.Exit(1)
 
 

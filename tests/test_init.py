@@ -13,3 +13,8 @@ def test_every_error_descends_from_the_root() -> None:
     errors = [getattr(summarizer, n) for n in summarizer.__all__ if n.endswith("Error")]
     assert len(errors) >= 4
     assert all(issubclass(e, summarizer.SummarizerError) for e in errors)
+
+
+def test_every_public_name_has_one_home() -> None:
+    assert set(summarizer._HOMES) == set(summarizer.__all__)
+    assert "Settings" in dir(summarizer)
