@@ -22,7 +22,12 @@ from jsonschema import Draft202012Validator
 from summarizer import ConfigError, Extractor, Record, Settings, read, record_json_schema
 from summarizer.errors import ExtractionError, ServerDiedError
 from summarizer.providers.base import Request
-from summarizer.providers.local import LocalBackend, describe_exit, fast_path_refused
+from summarizer.providers.local import (
+    LocalBackend,
+    describe_exit,
+    fast_path_refused,
+    prune_logs,
+)
 from summarizer.sentences import split_sentences
 from summarizer.weights import SMOLLM2, ensure_model, part_paths
 
@@ -249,3 +254,18 @@ def test_a_server_that_dies_later_raises_server_died(
     finally:
         backend.close()
     assert "SIGILL" in (fast_path_refused() or "")  # the next run takes the portable path
+
+
+def test_only_the_last_server_logs_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path))
+    for age in range(8):
+        log = tmp_path / f"llama-server-{1000 + age}.log"
+        log.write_text("x")
+        os.utime(log, (1_000_000 + age, 1_000_000 + age))
+    (tmp_path / "model.gguf").write_text("not a log")
+    prune_logs(4)
+    kept = sorted(p.name for p in tmp_path.glob("llama-server-*.log"))
+    assert kept == [f"llama-server-{n}.log" for n in (1004, 1005, 1006, 1007)]
+    assert (tmp_path / "model.gguf").exists()

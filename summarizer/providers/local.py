@@ -158,7 +158,8 @@ def refuse_fast_path(reason: str) -> None:
         (cache_dir() / _CPU_NOTE).write_text(json.dumps(note) + "\n")
 
 
-def _prune_logs(keep: int) -> None:
+def prune_logs(keep: int) -> None:
+    """Delete all but the newest `keep` server logs in the cache."""
     logs = sorted(cache_dir().glob("llama-server-*.log"), key=lambda p: p.stat().st_mtime)
     for old in logs[: max(0, len(logs) - keep)]:
         with contextlib.suppress(OSError):
@@ -233,7 +234,7 @@ class LocalBackend:
         self.port = free_port()
         self.log_path = cache_dir() / f"llama-server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        _prune_logs(KEEP_LOGS - 1)
+        prune_logs(KEEP_LOGS - 1)
         command = [
             sys.executable, "-m", "summarizer.providers.llama_server",
             "--model", str(self.model_path),
