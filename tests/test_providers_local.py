@@ -269,3 +269,22 @@ def test_only_the_last_server_logs_are_kept(
     kept = sorted(p.name for p in tmp_path.glob("llama-server-*.log"))
     assert kept == [f"llama-server-{n}.log" for n in (1004, 1005, 1006, 1007)]
     assert (tmp_path / "model.gguf").exists()
+
+
+def test_a_server_that_dies_on_both_paths_is_not_blamed_on_the_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = smollm2()
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path))
+    real = LocalBackend._self_test
+
+    def always_killed(self: LocalBackend) -> bool:  # as when memory runs out, say
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        return real(self)
+
+    monkeypatch.setattr(LocalBackend, "_self_test", always_killed)
+    with pytest.raises(ServerDiedError, match=r"killed by SIGKILL \(killed\)") as caught:
+        LocalBackend(model, Settings(provider="local", model_path=model))
+    assert "dmesg" in str(caught.value)  # what to try
+    assert fast_path_refused() is None  # the fast path was not its cause

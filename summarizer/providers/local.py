@@ -191,12 +191,14 @@ class LocalBackend:
                 reason = f"its fast CPU path {describe_exit(self._returncode())} in a self-test"
                 log.warning(
                     "llama.cpp %s; restarting on the portable CPU path (weights not repacked: "
-                    "slower, runs on every x86-64 CPU). Remembered for later runs.",
+                    "slower, runs on every x86-64 CPU).",
                     reason,
                 )
-                refuse_fast_path(reason)
                 self.repack = False
                 ready = self._start_checked()
+                if ready:  # only then was it the fast path's fault, not the model's or memory's
+                    refuse_fast_path(reason)
+                    log.info("the portable CPU path works here; later runs start on it")
             if not ready:
                 raise self.died()
             url = f"http://127.0.0.1:{self.port}/v1"
