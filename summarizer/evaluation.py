@@ -295,13 +295,14 @@ def evaluate(
     cases = load_dataset(dataset)
     if predictions is not None:
         lines = load_predictions(predictions)
-        _check_belongs(dataset, cases, lines, predictions)
     else:
         result = extract_many([c.item for c in cases], settings)
         if result.stopped is not None:
             raise result.stopped
         lines = [*result.records, *result.errors]
     matched = match_predictions(cases, lines)
+    if predictions is not None:
+        _check_belongs(dataset, cases, lines, matched, predictions)
     scored = [score_case(case, line) for case, line in zip(cases, matched, strict=True)]
     first = next((line for line in matched if isinstance(line, Record)), None)
     return EvalReport(
@@ -316,12 +317,15 @@ def evaluate(
 
 
 def _check_belongs(
-    dataset: Path, cases: list[Case], lines: list[Record | ErrorLine], predictions: Path
+    dataset: Path,
+    cases: list[Case],
+    lines: list[Record | ErrorLine],
+    matched: list[Record | ErrorLine | None],
+    predictions: Path,
 ) -> None:
     """Refuse a predictions file that was extracted from other texts than the dataset's."""
     foreign = foreign_predictions(cases, lines)
-    matched = sum(line is not None for line in match_predictions(cases, lines))
-    if foreign or not matched:
+    if foreign or not any(line is not None for line in matched):
         why = (
             f"{foreign} of its lines name papers of {dataset.stem} but were extracted from "
             "other texts (digest rows instead of abstracts, say)"
