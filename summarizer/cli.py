@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import signal
 import sys
@@ -298,7 +297,7 @@ def eval_(
     from summarizer.display import error, say
     from summarizer.evaluation import Baseline, evaluate, regressions
     from summarizer.evaluation import bless as bless_baseline
-    from summarizer.report import compare, render_markdown, write_reports
+    from summarizer.report import compare, render_markdown, report_folder, write_reports
 
     if datasets[0] == "compare":
         if len(datasets) != 3:
@@ -314,7 +313,7 @@ def eval_(
     failed = []
     for name in datasets:
         report = evaluate(_dataset(name), settings, predictions, command)
-        folder, replaced = _report_folder(out, report)
+        folder, replaced = report_folder(out, report)
         write_reports(report, folder)
         again = " (replaced the earlier report of the same run)" if replaced else ""
         say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
@@ -353,27 +352,6 @@ def _load_report(path: Path) -> EvalReport:
         return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ConfigError(f"{file} is not a report written by `summarize eval`: {exc}") from None
-
-
-def _report_folder(out: Path, report: EvalReport) -> tuple[Path, bool]:
-    """`out/DATASET.PROVIDER`, numbered when another run's report is already there.
-
-    Another run means other predictions or another model; the same run again replaces its own
-    report. Returns the folder and whether it replaces one.
-    """
-    base = out / f"{report.dataset}.{report.provider}"
-    folder, number = base, 1
-    while (folder / "report.json").is_file():
-        try:
-            earlier = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            earlier = {}
-        same = (report.model, report.predictions)
-        if isinstance(earlier, dict) and (earlier.get("model"), earlier.get("predictions")) == same:
-            return folder, True
-        number += 1
-        folder = base.with_name(f"{base.name}.{number}")
-    return folder, False
 
 
 @app.command()

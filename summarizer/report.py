@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from summarizer.evaluation import LOWER_IS_BETTER, CaseScore, EvalReport
@@ -33,6 +34,27 @@ def write_reports(report: EvalReport, folder: Path) -> list[Path]:
     paths[1].write_text(render_markdown(report), encoding="utf-8")
     paths[2].write_text(render_html(report), encoding="utf-8")
     return paths
+
+
+def report_folder(out: Path, report: EvalReport) -> tuple[Path, bool]:
+    """`out/DATASET.PROVIDER`, numbered when another run's report is already there.
+
+    Another run means other predictions or another model; the same run again replaces its own
+    report. Returns the folder and whether it replaces one.
+    """
+    base = out / f"{report.dataset}.{report.provider}"
+    folder, number = base, 1
+    while (folder / "report.json").is_file():
+        try:
+            earlier = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = {}
+        same = (report.model, report.predictions)
+        if isinstance(earlier, dict) and (earlier.get("model"), earlier.get("predictions")) == same:
+            return folder, True
+        number += 1
+        folder = base.with_name(f"{base.name}.{number}")
+    return folder, False
 
 
 def worst(report: EvalReport, count: int = 5) -> list[CaseScore]:
