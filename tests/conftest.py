@@ -85,9 +85,18 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# Variables that configure an endpoint, a key or the toolkit: tests start without them.
+_CONFIG_PREFIXES = ("OPENAI_", "SUMMARIZE_")
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without OPENAI_* or SUMMARIZE_* variables, for a child."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_CONFIG_PREFIXES)}
+
+
 @pytest.fixture
 def no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A clean environment without OPENAI_* or SUMMARIZE_* variables."""
     for name in list(os.environ):
-        if name.startswith(("OPENAI_", "SUMMARIZE_")):
+        if name.startswith(_CONFIG_PREFIXES):
             monkeypatch.delenv(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import clean_env
 from stub_server import Stub
 
 from summarizer import Extractor, Item, Record, Settings, extract_many, read
@@ -123,7 +123,7 @@ def test_sigkill_midway_then_resume_gives_each_item_once(
         "-o", str(out), "--base-url", stub.base_url, "--model", "stub-model",
         "--concurrency", "2",
     ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    env = clean_env()
     first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, cwd=tmp_path)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -145,7 +145,7 @@ def test_sigkill_midway_then_resume_gives_each_item_once(
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    env = clean_env()
     command = [sys.executable, "-m", "summarizer.cli", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd, check=False)
 

@@ -8,13 +8,14 @@ CI's own job.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from conftest import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -56,7 +57,7 @@ def test_readme_commands_run_in_order(tmp_path: Path) -> None:
     work.mkdir()
     for folder in ("seeds", "evals"):
         shutil.copytree(ROOT / folder, work / folder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    env = clean_env()
     env["SUMMARIZE_CACHE_DIR"] = str(tmp_path / "cache")
     model_outputs: set[str] = set()
     ran = []
