@@ -316,8 +316,6 @@ class LocalBackend:
     def died(self) -> ServerDiedError:
         """The error that says how the server ended, with its log and what to try."""
         code = self._returncode()
-        if code == -signal.SIGILL and self.repack:
-            refuse_fast_path(f"its fast CPU path {describe_exit(code)}")
         tail = self._log_tail()
         message = (
             f"the llama.cpp server {describe_exit(code)}; the run stopped and unfinished items "
@@ -336,13 +334,21 @@ class LocalBackend:
     def complete(self, request: Request) -> Completion:
         """Extract through the embedded server; `ServerDiedError` once it has exited."""
         if not self.alive():
-            raise self.died()
+            raise self._died_serving()
         try:
             return self._backend.complete(request)
         except ProviderError as exc:
             if not self.alive(grace_s=1.0):
-                raise self.died() from exc
+                raise self._died_serving() from exc
             raise
+
+    def _died_serving(self) -> ServerDiedError:
+        """`died()`, remembering a SIGILL on the fast path: it passed its self-test, so only
+        real work shows that it cannot run here. (Crashes at start-up are handled apart.)"""
+        code = self._returncode()
+        if code == -signal.SIGILL and self.repack:
+            refuse_fast_path(f"its fast CPU path {describe_exit(code)}")
+        return self.died()
 
     def _stop(self) -> None:
         process = self.process
