@@ -1,21 +1,31 @@
-"""Embedded model on the seed digest: speed, prefix reuse, and the toolkit's overhead.
+"""Embedded model on the seed digest: speed, prefix reuse, the toolkit's overhead, and levers.
 
 Runs the 20 seed rows one after another through the embedded llama.cpp server and prints, per
 paper and side by side from the same run:
 - seconds per paper as the toolkit sees it (request, validation, grounding, re-asks);
 - prompt tokens the server evaluated (after its KV-cache prefix hit) against the paper's own tokens;
 - completion tokens;
+- where llama.cpp's time went: prompt evaluation, token generation, and the rest of its total,
+  which is mostly sampling under the grammar built from the request's schema;
 - the toolkit's wall time over llama.cpp's own time for the same prompts and completions, as the
   server reports it (`llama_perf_context_print: total time`).
 
-Targets: ratio <= 1.10; median completion <= 250 tokens; prompt tokens evaluated after the first
-paper <= 1.2 x the paper's own tokens.
+Targets: all fields median <= 30 s and mean <= 35 s per paper; metrics only (`--modes
+all,metrics`) median <= 15 s; ratio <= 1.10; prompt tokens evaluated after the first paper
+<= 1.2 x the paper's own tokens.
+
+Levers, each measured on its own in the same run:
+- `--modes all,metrics`: every field against headline metrics only, same papers, same server;
+- `--grammar-probe N`: for the first N papers, the all-fields request sent twice more, as is and
+  with `maxLength` on its strings (what the schema had before lengths moved out of the grammar),
+  and the sampling time of both.
 
 `--paths fast,portable` runs the same papers on both of llama.cpp's CPU paths (weights repacked
 or not; see `summarizer.providers.local`) one after the other and prints their speeds side by
 side: prompt and generation tokens per second as llama.cpp reports them, and seconds per paper.
 
     python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf] [--paths fast,portable]
+        [--modes all,metrics] [--grammar-probe N]
 """
 
 from __future__ import annotations
@@ -26,11 +36,16 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
+import openai
 
 from summarizer import Extractor, Item, Settings, SummarizerError, read
-from summarizer.providers.local import LocalBackend
+from summarizer.extractor import build_request
+from summarizer.prompt import load_prompt
+from summarizer.providers.local import LocalBackend, local_settings
+from summarizer.providers.openai import response_model
 from summarizer.sentences import numbered, split_sentences
 from summarizer.weights import DEFAULT, ensure_model
 
@@ -53,6 +68,11 @@ class ServerTimes:
     prompt_ms: float = 0.0
     eval_ms: float = 0.0
 
+    @property
+    def other_ms(self) -> float:
+        """llama.cpp's total beyond prompt evaluation and generation: mostly sampling."""
+        return max(self.total_ms - self.prompt_ms - self.eval_ms, 0.0)
+
 
 def parse_log(text: str) -> ServerTimes:
     """Sum llama.cpp's perf lines in a slice of the server log."""
@@ -70,7 +90,7 @@ def parse_log(text: str) -> ServerTimes:
 
 @dataclass
 class PathResult:
-    """One CPU path's run over the papers."""
+    """One run over the papers: a CPU path and a mode."""
 
     name: str
     walls: list[float]
@@ -82,66 +102,136 @@ class PathResult:
         return done / spent if spent else float("nan")
 
 
-def run_path(items: list[Item], model: Path, repack: bool | None) -> PathResult:
-    """Extract `items` one at a time with the server on one CPU path; print a row per paper."""
-    settings = Settings(provider="local", model_path=model)
-    backend = LocalBackend(model, settings, repack=repack)
-    name = backend.path_name
-    with Extractor(settings, backend=backend) as extractor:
-        vocab = llama_cpp.Llama(str(backend.model_path), vocab_only=True, verbose=False)
-        print(f"model {backend.model}, {len(items)} papers, one at a time, {name} CPU path\n")
-        header = f"{'paper':<12} {'toolkit s':>9} {'llama s':>8} {'ratio':>6} {'reqs':>4} "
-        print(header + f"{'own tok':>7} {'eval tok':>8} {'compl tok':>9}  status")
-        rows = []
-        for item in items:
-            offset = backend.log_path.stat().st_size
-            started = time.perf_counter()
-            try:
-                extractor.extract(item)
-                status = "ok"
-            except SummarizerError as exc:
-                status = type(exc).__name__
-            wall = time.perf_counter() - started
-            time.sleep(0.2)  # let the server flush its perf lines
-            with backend.log_path.open(encoding="utf-8", errors="replace") as log:
-                log.seek(offset)
-                server = parse_log(log.read())
-            user = f"Title: {item.title}\n\n{numbered(split_sentences(item.text))}"
-            own = len(vocab.tokenize(user.encode(), add_bos=False))
-            ratio = wall / (server.total_ms / 1000) if server.total_ms else float("nan")
-            rows.append((wall, server, own, ratio))
-            print(
-                f"{item.arxiv_id or '?':<12} {wall:9.1f} {server.total_ms / 1000:8.1f} "
-                f"{ratio:6.3f} {server.requests:4d} {own:7d} {server.prompt_evaluated:8d} "
-                f"{server.completion:9d}  {status}"
-            )
+def server_slice(backend: LocalBackend, offset: int) -> ServerTimes:
+    """llama.cpp's perf lines written since `offset`."""
+    time.sleep(0.2)  # let the server flush its perf lines
+    with backend.log_path.open(encoding="utf-8", errors="replace") as log:
+        log.seek(offset)
+        return parse_log(log.read())
+
+
+def run_path(
+    items: list[Item], backend: LocalBackend, settings: Settings, label: str
+) -> PathResult:
+    """Extract `items` one at a time; print a row per paper. The backend stays open (the
+    caller closes it), so several modes can share one server."""
+    extractor = Extractor(settings, backend=backend)
+    vocab = llama_cpp.Llama(str(backend.model_path), vocab_only=True, verbose=False)
+    print(f"model {backend.model}, {len(items)} papers, one at a time, {label}\n")
+    header = f"{'paper':<12} {'toolkit s':>9} {'llama s':>8} {'prompt s':>8} {'gen s':>6} "
+    print(
+        header + f"{'other s':>7} {'ratio':>6} {'reqs':>4} {'own tok':>7} {'eval tok':>8} "
+        f"{'compl tok':>9}  status"
+    )
+    rows = []
+    for item in items:
+        offset = backend.log_path.stat().st_size
+        started = time.perf_counter()
+        try:
+            extractor.extract(item)
+            status = "ok"
+        except SummarizerError as exc:
+            status = type(exc).__name__
+        wall = time.perf_counter() - started
+        server = server_slice(backend, offset)
+        user = f"Title: {item.title}\n\n{numbered(split_sentences(item.text))}"
+        own = len(vocab.tokenize(user.encode(), add_bos=False))
+        ratio = wall / (server.total_ms / 1000) if server.total_ms else float("nan")
+        rows.append((wall, server, own, ratio))
+        print(
+            f"{item.arxiv_id or '?':<12} {wall:9.1f} {server.total_ms / 1000:8.1f} "
+            f"{server.prompt_ms / 1000:8.1f} {server.eval_ms / 1000:6.1f} "
+            f"{server.other_ms / 1000:7.1f} {ratio:6.3f} {server.requests:4d} {own:7d} "
+            f"{server.prompt_evaluated:8d} {server.completion:9d}  {status}"
+        )
     summarise(rows)
-    return PathResult(name, [r[0] for r in rows], [r[1] for r in rows])
+    return PathResult(label, [r[0] for r in rows], [r[1] for r in rows])
 
 
 def summarise(rows: list[tuple[float, ServerTimes, int, float]]) -> None:
-    """The targets' lines for one path."""
+    """The targets' lines for one run."""
     later = rows[1:] or rows
     walls = [r[0] for r in rows]
-    ratio_all = sum(walls) / (sum(r[1].total_ms for r in rows) / 1000)
+    llama_s = sum(r[1].total_ms for r in rows) / 1000
+    ratio_all = sum(walls) / llama_s if llama_s else float("nan")
     first_asks = [r[1].first_prompt_evaluated / r[2] for r in later if r[1].requests]
     completions = [r[1].completion / max(r[1].requests, 1) for r in rows]
     print()
     median, mean = statistics.median(walls), statistics.mean(walls)
     print(f"seconds per paper: median {median:.1f}, mean {mean:.1f}")
-    print(f"toolkit / llama.cpp time: {ratio_all:.3f} (target <= 1.10)")
+    spent = {
+        name: sum(getattr(r[1], f"{name}_ms") for r in rows) / 1000 / len(rows)
+        for name in ("prompt", "eval", "other")
+    }
     print(
-        f"completion tokens per request: median {statistics.median(completions):.0f} "
-        "(target <= 250)"
+        "llama.cpp seconds per paper: prompt {prompt:.1f}, generation {eval:.1f}, "
+        "other (sampling under the grammar) {other:.1f}".format(**spent)
     )
+    print(f"toolkit / llama.cpp time: {ratio_all:.3f} (target <= 1.10)")
+    print(f"completion tokens per request: median {statistics.median(completions):.0f}")
     if first_asks:
         print(
             "prompt tokens evaluated for each paper's first request after the first paper / "
             f"paper's own tokens: median {statistics.median(first_asks):.2f}, "
             f"max {max(first_asks):.2f} (target <= 1.2)"
         )
-    reasks = sum(r[1].requests - 1 for r in rows)
+    reasks = sum(max(r[1].requests - 1, 0) for r in rows)
     print(f"re-asks (grounding, validation, truncation): {reasks} over {len(rows)} papers\n")
+
+
+def with_max_length(schema: Any) -> Any:
+    """`schema` with the string lengths the record schema had in the grammar before."""
+    if isinstance(schema, list):
+        return [with_max_length(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: with_max_length(v) for k, v in schema.items()}
+    if out.get("type") == "string" and "enum" not in out:
+        out |= {"minLength": 1, "maxLength": 120}
+    for name in ("one_line_summary", "objective"):
+        if name in out.get("properties", {}):
+            out["properties"][name] |= {"maxLength": 400}
+    return out
+
+
+def grammar_probe(items: list[Item], backend: LocalBackend, settings: Settings) -> None:
+    """Send each paper's request as is and with `maxLength`, and compare llama.cpp's times."""
+    url = f"http://127.0.0.1:{backend.port}/v1"
+    client: Any = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+    prompt = load_prompt(settings.prompt)
+    options = local_settings(settings, url, backend.model).request_options
+    print(f"grammar probe, {len(items)} papers: the same request without and with maxLength\n")
+    print(
+        f"{'paper':<12} {'variant':<14} {'llama s':>8} {'gen tok':>7} {'other s':>7} {'per tok':>7}"
+    )
+    totals: dict[str, list[float]] = {"as sent": [], "with maxLength": []}
+    for item in items:
+        request = build_request(item, prompt)
+        function: dict[str, Any] = getattr(response_model(request), "openai_schema")  # noqa: B009
+        variants = {"as sent": function, "with maxLength": with_max_length(function)}
+        for name, tool in variants.items():
+            offset = backend.log_path.stat().st_size
+            client.chat.completions.create(
+                model=backend.model,
+                messages=request.messages,
+                tools=[{"type": "function", "function": tool}],
+                tool_choice={"type": "function", "function": {"name": tool["name"]}},
+                max_tokens=settings.max_tokens,
+                temperature=0,
+                extra_body=dict(options),
+            )
+            server = server_slice(backend, offset)
+            per_token = server.other_ms / max(server.completion, 1) / 1000
+            totals[name].append(per_token)
+            print(
+                f"{item.arxiv_id or '?':<12} {name:<14} {server.total_ms / 1000:8.1f} "
+                f"{server.completion:7d} {server.other_ms / 1000:7.1f} {per_token:7.3f}"
+            )
+    sent, longer = (statistics.mean(totals[k]) for k in ("as sent", "with maxLength"))
+    print(
+        f"\nsampling seconds per generated token: as sent {sent:.3f}, with maxLength "
+        f"{longer:.3f} ({longer / sent:.2f}x)\n"
+    )
 
 
 def main() -> None:
@@ -151,29 +241,37 @@ def main() -> None:
     parser.add_argument(
         "--paths", default="auto", help="auto (as users get it), or fast,portable to compare"
     )
+    parser.add_argument("--modes", default="all", help="all, metrics, or all,metrics to compare")
+    parser.add_argument("--grammar-probe", type=int, default=0, metavar="N")
     args = parser.parse_args()
     items = read([SEEDS]).items[: args.limit]
     model = args.model_path or ensure_model(DEFAULT)
     chosen = {"auto": None, "fast": True, "portable": False}
-    results = [run_path(items, model, chosen[name]) for name in args.paths.split(",")]
+    results = []
+    for path in args.paths.split(","):
+        settings = Settings(provider="local", model_path=model)
+        backend = LocalBackend(model, settings, repack=chosen[path])
+        try:
+            for mode in args.modes.split(","):
+                wanted = settings.model_copy(update={"metrics_only": mode == "metrics"})
+                label = f"{backend.path_name} CPU path, {mode} fields"
+                results.append(run_path(items, backend, wanted, label))
+            if args.grammar_probe:
+                grammar_probe(items[: args.grammar_probe], backend, settings)
+        finally:
+            backend.close()
     if len(results) < 2:
         return
-    print(f"{'CPU path':<10} {'prompt tok/s':>12} {'gen tok/s':>9} {'median s/paper':>14}")
+    print(f"{'run':<34} {'prompt tok/s':>12} {'gen tok/s':>9} {'median s':>8} {'mean s':>7}")
     for result in results:
         print(
-            f"{result.name:<10} {result.rate('prompt_evaluated', 'prompt_ms'):12.1f} "
-            f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):14.1f}"
+            f"{result.name:<34} {result.rate('prompt_evaluated', 'prompt_ms'):12.1f} "
+            f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):8.1f} "
+            f"{statistics.mean(result.walls):7.1f}"
         )
-    first, second = results[0], results[1]
-    prompt = second.rate("prompt_evaluated", "prompt_ms") / first.rate(
-        "prompt_evaluated", "prompt_ms"
-    )
-    generation = second.rate("completion", "eval_ms") / first.rate("completion", "eval_ms")
+    first, second = results[0], results[-1]
     total = sum(second.walls) / sum(first.walls)
-    print(
-        f"{second.name} / {first.name}: prompt speed {prompt:.2f}, "
-        f"generation speed {generation:.2f}, total time {total:.2f}"
-    )
+    print(f"{second.name} / {first.name}: total time {total:.2f}")
 
 
 if __name__ == "__main__":

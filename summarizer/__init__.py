@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         SummarizerError,
         TruncatedOutputError,
     )
-    from summarizer.extract import Extractor, extract
+    from summarizer.extractor import Extractor, extract
     from summarizer.item import Item, Location, Problem
     from summarizer.pipeline import RunResult, RunSummary, extract_many
     from summarizer.reader import Reading, read
@@ -36,8 +36,8 @@ _HOMES = {
     "ServerDiedError": "errors",
     "SummarizerError": "errors",
     "TruncatedOutputError": "errors",
-    "Extractor": "extract",
-    "extract": "extract",
+    "Extractor": "extractor",
+    "extract": "extractor",
     "Item": "item",
     "Location": "item",
     "Problem": "item",

@@ -164,6 +164,10 @@ def extract(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run items that failed before once more.")
     ] = False,
+    metrics_only: Annotated[
+        bool,
+        typer.Option("--metrics-only", help="Ask only for headline metrics (faster bulk runs)."),
+    ] = False,
 ) -> None:
     """Extract one record per item of PATH... into OUTPUT; re-running resumes where it stopped.
 
@@ -189,6 +193,7 @@ def extract(
         concurrency=concurrency,
         max_tokens=max_tokens,
         request_options=_options(option or []),
+        metrics_only=metrics_only or None,
     )
     items, skipped = _items(paths)
     items = items[:limit] if limit is not None else items

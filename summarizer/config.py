@@ -32,6 +32,9 @@ class Settings(BaseModel):
         default="auto", description="Structured-output mode; auto picks per endpoint."
     )
     prompt: str = DEFAULT_PROMPT
+    metrics_only: bool = Field(
+        default=False, description="Ask only for headline metrics (faster bulk runs)."
+    )
     max_tokens: int = Field(default=700, ge=16)
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid output.")

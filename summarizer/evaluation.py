@@ -8,6 +8,7 @@ digest markdown (extract from the summary itself, which is also the reference).
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from summarizer.numbers import same_value, value_in
 from summarizer.pipeline import extract_many
 from summarizer.reader import read
 from summarizer.reference import Reference, parse_reference
-from summarizer.schema import ErrorLine, Record
+from summarizer.schema import ErrorLine, Metric, Record
 
 # Higher is better for every metric except these.
 LOWER_IS_BETTER = frozenset(
@@ -130,19 +131,26 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
     if not isinstance(line, Record):
         error = line.error.message if isinstance(line, ErrorLine) else "no prediction"
         return CaseScore(**shared, status="failed", scores={}, error=error)
-    values = [m.value for m in line.headline_metrics]
+    metrics = line.headline_metrics
+    values = [m.value for m in metrics if m.value is not None]
     reachable = [n for n in reference.numbers if value_in(n.value, source)]
     found = [n for n in reachable if any(same_value(v, n) for v in values)]
     found_all = [n for n in reference.numbers if any(same_value(v, n) for v in values)]
+    labels = [label_match(m, reference) for m in metrics]
+    matched = [share for share in labels if share is not None]
     methods = " ".join(f"{m.name}: {m.description}" for m in line.methods)
     scores: dict[str, float | None] = {
         "metric_recall": _share(len(found), len(reachable)),
         "metric_recall_all": _share(len(found_all), len(reference.numbers)),
         "reachable_ceiling": _share(len(reachable), len(reference.numbers)),
-        "grounded_rate": _share(line.grounding.grounded, len(values)),
+        "metric_precision": _share(len(matched), len(metrics)),
+        "label_match": statistics.fmean(matched) if matched else None,
+        "grounded_rate": _share(line.grounding.grounded, len(metrics)),
         "ungrounded_before_reask": float(line.grounding.ungrounded_before_reask),
         "ungrounded": float(line.grounding.ungrounded),
-        "hallucinated_numbers": float(sum(not value_in(v, source) for v in values)),
+        "hallucinated_numbers": float(
+            sum(m.value is None or not value_in(m.value, source) for m in metrics)
+        ),
         "rouge_summary": rouge_l(line.one_line_summary, reference.part("summary")),
         "rouge_objective": rouge_l(line.objective, reference.part("objective")),
         "rouge_methods": rouge_l(methods, reference.part("methodology")),
@@ -155,8 +163,87 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "_reachable": float(len(reachable)),
         "_found": float(len(found)),
         "_found_all": float(len(found_all)),
+        "_precise": float(len(matched)),
+        "_extracted": float(len(metrics)),
     }
     return CaseScore(**shared, status="ok", scores=scores, record=line)
+
+
+_WORD = re.compile(r"[a-z][a-z0-9+\-]*")
+_STOPWORDS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "of",
+        "on",
+        "in",
+        "for",
+        "to",
+        "with",
+        "by",
+        "and",
+        "or",
+        "at",
+        "as",
+        "from",
+        "its",
+        "their",
+        "this",
+        "that",
+        "these",
+        "than",
+        "over",
+        "vs",
+        "via",
+        "into",
+        "across",
+        "while",
+        "under",
+        "using",
+        "based",
+        "when",
+        "which",
+        "who",
+    )
+)
+LABEL_WINDOW = 12
+
+
+def label_match(metric: Metric, reference: Reference) -> float | None:
+    """How well a metric's labels agree with the reference's words around the same number.
+
+    None when the metric's value is not among the reference's result numbers. Otherwise: the
+    share of the content words of `metric`, `benchmark` and `subject` (lower-cased, stop words
+    dropped, compared by their first five letters) that occur within `LABEL_WINDOW` words either
+    side of that number in its reference sentence; the best such number counts.
+    """
+    if metric.value is None:
+        return None
+    value = metric.value
+    spots = [n for n in reference.numbers if same_value(value, n)]
+    if not spots:
+        return None
+    label = " ".join(p for p in (metric.metric, metric.benchmark, metric.subject) if p)
+    words = _content(label)
+    if not words:
+        return 0.0
+    best = 0.0
+    for spot in spots:
+        near = _content(_window(reference.results, spot.start, spot.end))
+        best = max(best, len(words & near) / len(words))
+    return best
+
+
+def _content(text: str) -> set[str]:
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def _window(text: str, start: int, end: int) -> str:
+    """The words within `LABEL_WINDOW` of `[start, end)`, not crossing a sentence end."""
+    left = re.split(r"[.;!?]\s", text[:start])[-1].split()[-LABEL_WINDOW:]
+    right = re.split(r"[.;!?]\s", text[end:])[0].split()[:LABEL_WINDOW]
+    return " ".join([*left, *right])
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -177,7 +264,8 @@ def aggregate(cases: list[CaseScore]) -> dict[str, float]:
         if values:
             out[name] = statistics.fmean(values)
     pooled = {"metric_recall_micro": ("_found", "_reachable"),
-              "metric_recall_all_micro": ("_found_all", "_reference_numbers")}  # fmt: skip
+              "metric_recall_all_micro": ("_found_all", "_reference_numbers"),
+              "metric_precision_micro": ("_precise", "_extracted")}  # fmt: skip
     for name, (part, whole) in pooled.items():
         denominator = sum(c.scores.get(whole) or 0.0 for c in ok)
         if denominator:
@@ -246,6 +334,9 @@ GATED = (
     "metric_recall",
     "metric_recall_micro",
     "metric_recall_all",
+    "metric_precision",
+    "metric_precision_micro",
+    "label_match",
     "grounded_rate",
     "hallucinated_numbers",
     "rouge_summary",

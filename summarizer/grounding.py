@@ -1,17 +1,24 @@
 """Tie every metric to the source sentences that state its value.
 
-A metric is grounded when its value (normalised, up to rounding) occurs in a sentence it cites.
-When it occurs only in other sentences, the citation is corrected. When it occurs nowhere, the
-metric stays in the record with `grounded: false` and the reason: never dropped, never trusted.
+A metric is grounded only when its `value_text` is one numeric mention and a sentence it cites
+writes that same number, up to formatting ("26%"/"26 %", "1,000"/"1000"; see
+`numbers.same_written`): no rounding, and list markers, citations or section numbers never count
+(they are not numbers to `numbers.find_numbers`). When only other sentences state it, the
+citation is corrected. Otherwise the metric stays in the record with `grounded: false` and the
+reason: never dropped, never trusted. The numeric `value` and `unit` are derived here from the
+mention, never taken from the model.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from summarizer.numbers import find_numbers, parse_number, same_value
+from summarizer.numbers import Mention, find_numbers, same_written
 from summarizer.schema import Evidence, ExtractedMetric, Extraction, Grounding, Metric
 from summarizer.sentences import Sentence
+
+_SCALE_WORDS = {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"}
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,14 @@ class Grounded:
 
 
 def ground(extraction: Extraction, sentences: list[Sentence]) -> Grounded:
-    """Check each metric of `extraction` against `sentences` (see module docstring)."""
+    """Check each metric of `extraction` against `sentences` (see module docstring). A metric
+    repeating an earlier one's `value_text` is left out: the same number twice is no news."""
     metrics, problems = [], []
+    seen: set[str] = set()
     for draft in extraction.headline_metrics:
+        if draft.value_text in seen:
+            continue
+        seen.add(draft.value_text)
         metric = ground_metric(draft, sentences)
         metrics.append(metric)
         if not metric.grounded:
@@ -39,31 +51,58 @@ def ground(extraction: Extraction, sentences: list[Sentence]) -> Grounded:
     return Grounded(metrics, problems)
 
 
+def stated_number(value_text: str) -> Mention | None:
+    """The one finite number `value_text` states, or None when it states none or several."""
+    found = find_numbers(value_text.strip())
+    if len(found) != 1 or not math.isfinite(found[0].value):
+        return None
+    return found[0]
+
+
 def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:
     """One metric, grounded against the sentences it cites or, failing that, any sentence."""
-    written = parse_number(draft.value_text)
-    decimals = written.decimals if written is not None else None
-    stating = [s for s in sentences if _states(s, draft.value, decimals)]
-    cited = [s for s in stating if s.number in draft.evidence]
     fields = draft.model_dump(exclude={"evidence"})
+    known = {s.number for s in sentences}
+    cited_numbers = [n for n in dict.fromkeys(draft.evidence) if n in known]
+    mention = stated_number(draft.value_text)
+    if mention is None:
+        kept = [s for s in sentences if s.number in cited_numbers]
+        return Metric(
+            **fields,
+            value=None,
+            unit=None,
+            evidence=_evidence(kept),
+            grounded=False,
+            grounding_note=f"value_text {draft.value_text!r} does not state exactly one number",
+        )
+    derived = {"value": mention.value, "unit": unit_of(mention)}
+    stating = [s for s in sentences if _writes(s, mention)]
+    cited = [s for s in stating if s.number in cited_numbers]
     if cited:
-        return Metric(**fields, evidence=_evidence(cited), grounded=True)
+        return Metric(**fields, **derived, evidence=_evidence(cited), grounded=True)
     if stating:
         found = [s.number for s in stating]
-        note = f"citation corrected from {sorted(set(draft.evidence))} to {found}"
-        return Metric(**fields, evidence=_evidence(stating), grounded=True, grounding_note=note)
-    known = {s.number for s in sentences}
-    kept = [s for s in sentences if s.number in draft.evidence and s.number in known]
+        note = f"citation corrected from {cited_numbers} to {found}"
+        return Metric(
+            **fields, **derived, evidence=_evidence(stating), grounded=True, grounding_note=note
+        )
+    kept = [s for s in sentences if s.number in cited_numbers]
     return Metric(
         **fields,
+        **derived,
         evidence=_evidence(kept),
         grounded=False,
-        grounding_note=f"value {draft.value_text!r} does not occur in the source text",
+        grounding_note=f"{draft.value_text!r} is not written in the source text",
     )
 
 
-def _states(sentence: Sentence, value: float, decimals: int | None) -> bool:
-    return any(same_value(value, m, decimals) for m in find_numbers(sentence.text))
+def unit_of(mention: Mention) -> str | None:
+    """The unit a metric carries: the mention's unit, or its scale word ("billion")."""
+    return mention.unit or _SCALE_WORDS.get(mention.scale)
+
+
+def _writes(sentence: Sentence, mention: Mention) -> bool:
+    return any(same_written(mention, m) for m in find_numbers(sentence.text))
 
 
 def _evidence(sentences: list[Sentence]) -> list[Evidence]:
@@ -76,6 +115,7 @@ def reask_message(problems: list[str]) -> str:
     return (
         "These headline_metrics are not supported by the text:\n"
         f"{listed}\n"
-        "Every value must be a number stated in the numbered sentences, and evidence must cite "
-        "the sentences that state it. Drop metrics the text does not state. Answer again in full."
+        "Every value_text must be one of the listed numbers, written as in the text, and evidence "
+        "must cite the sentences that state it. Drop metrics the text does not state. Answer "
+        "again in full."
     )

@@ -1,8 +1,14 @@
 """Find numeric mentions in text and normalise them, so values can be compared across wordings.
 
 "26%", "0.26", "3x", "3×", "4-15x", "8.6 points", "14.72pp", "4.1 trillion", "1.3B", "+3.15%" and
-"−2.1" are values; the digits inside names ("NDCG@10", "Llama-3.1-70B", "GPT-4o", "Qwen2.5") and
-bare years ("2025") are not.
+"−2.1" are values. These are not: the digits inside names ("NDCG@10", "Llama-3.1-70B", "GPT-4o",
+"Qwen2.5"), model versions written apart ("Claude 3.5 Sonnet", "Llama 3"), bare years ("2025"),
+list markers and citations ("(1)", "2)", "[12, 13]"), and references to parts of a paper
+("Section 3.2", "Table 4", "Eq. 2").
+
+Two mentions state the same number when they agree as written, up to formatting: `same_written`
+("26%" and "26 %", "1,000" and "1000"). `same_value` compares a value with a mention up to rounding,
+for scoring only.
 """
 
 from __future__ import annotations
@@ -49,6 +55,20 @@ _MENTION = re.compile(
 )
 # Digits glued to a name: preceded by a letter, "@", "_", "/" or a hyphen after a letter.
 _NAME_BEFORE = re.compile(r"(?:[A-Za-z@_/.]|[A-Za-z0-9]-)$")
+# Bare numbers after these words point at a part of the paper or a version, not a value.
+_POINTER_BEFORE = re.compile(
+    r"\b(?:sections?|sec|tables?|tab|figures?|figs?|eqs?|equations?|appendix|chapters?|steps?|"
+    r"stages?|phases?|versions?|v|theorems?|lemmas?|algorithms?|lines?|rounds?|levels?|"
+    r"claude|llama|gemini|gpt|qwen|mistral|phi|gemma|deepseek(?:-v)?|mixtral|falcon|vicuna|"
+    r"grok|kimi|yi|olmo|pythia|internvl|glm|chatglm|stable diffusion|sd|sdxl|ernie|minicpm|"
+    r"baichuan|orion|jamba|sonnet|opus|haiku|flash|pro)\.?\s$",
+    re.IGNORECASE,
+)
+# "Claude 3.5 Sonnet", "Gemini 2.0 Flash": a capitalised word on both sides of a bare number.
+_CAPITAL_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s$")
+_CAPITAL_AFTER = re.compile(r"\s[A-Z][a-z]")
+# "[12]", "[3, 4]", "[7-9]": the inside of a citation bracket.
+_CITATION_INSIDE = re.compile(r"[\d,\s\-\u2013]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +141,41 @@ def _to_mention(text: str, match: re.Match[str]) -> Mention | None:
         return None
     if not suffix and high is None and "." not in a_text and 1900 <= value <= 2100:
         return None  # a year
+    if not suffix and not sign and _not_a_value(text, start, match.end(), "." in a_text):
+        return None
     if sign in {"-", "\u2212"}:
         value = -value
     decimals = len(match.group("a").partition(".")[2])
     return Mention(
         start, match.end(), text[start : match.end()], value, high, unit, scale, decimals
     )
+
+
+def _not_a_value(text: str, start: int, end: int, decimal: bool) -> bool:
+    """A bare number that is a list marker, citation, pointer into the paper or model version."""
+    before = text[max(0, start - 24) : start]
+    if _POINTER_BEFORE.search(before):
+        return True
+    if _CAPITAL_BEFORE.search(before) and _CAPITAL_AFTER.match(text, end):
+        return True
+    if decimal:
+        return False
+    opener = before[-1:] if before else ""
+    closer = text[end : end + 1]
+    if opener in "([" and closer in ")]" and opener and closer:
+        return True  # "(1)", "[12]"
+    if closer == ")" and (not before.strip() or before[-1].isspace()):
+        return True  # "2) the second point"
+    return _in_citation(text, start, end)
+
+
+def _in_citation(text: str, start: int, end: int) -> bool:
+    opening = text.rfind("[", max(0, start - 24), start)
+    if opening < 0 or not _CITATION_INSIDE.fullmatch(text, opening + 1, start):
+        return False
+    closing = _CITATION_INSIDE.match(text, end)
+    stop = closing.end() if closing else end
+    return text[stop : stop + 1] == "]"
 
 
 def _suffix(match: re.Match[str]) -> str | None:
@@ -136,6 +185,23 @@ def _suffix(match: re.Match[str]) -> str | None:
 
 def _float(raw: str) -> float:
     return float(raw.replace(",", ""))
+
+
+def written_form(mention: Mention) -> str:
+    """The mention as written, without TeX escapes or doubled spaces ("6.00\\%" -> "6.00%")."""
+    return " ".join(mention.text.replace("\\", "").split())
+
+
+def canonical(mention: Mention) -> tuple[float, int, float | None, str | None, float]:
+    """What two mentions must share to write the same number: value, decimals, range end, unit
+    and scale."""
+    return (mention.value, mention.decimals, mention.high, mention.unit, mention.scale)
+
+
+def same_written(a: Mention, b: Mention) -> bool:
+    """True when `a` and `b` write the same number, up to formatting only ("26%"/"26 %",
+    "1,000"/"1000", "3x"/"3×"); no rounding, so "74.8" and "74.83" differ."""
+    return canonical(a) == canonical(b)
 
 
 def same_value(value: float, mention: Mention, decimals: int | None = None) -> bool:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from summarizer.config import Settings
 from summarizer.errors import FatalProviderError, ProviderError, TruncatedOutputError
-from summarizer.extract import Extractor
+from summarizer.extractor import Extractor
 from summarizer.item import Item
 from summarizer.schema import ErrorLine, Record
 from summarizer.store import Output, open_output

@@ -1,8 +1,9 @@
 """Versioned prompts: load a prompt file from `prompts/` and render the chat messages.
 
 A prompt file holds a `=== system ===` section (fixed instructions) and a `=== user ===`
-template. The instructions come first and the paper text last, so that servers that cache
-prompt prefixes (llama.cpp's KV cache, OpenAI's prompt caching) reuse the shared part.
+template with `{title}`, `{sentences}` and `{numbers}` (the candidate values). The instructions
+come first and the paper last, so that servers that cache prompt prefixes (llama.cpp's KV cache,
+OpenAI's prompt caching) reuse the shared part.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from summarizer.candidates import Candidate, render_candidates
 from summarizer.errors import ConfigError
 from summarizer.item import Item
 from summarizer.sentences import Sentence, numbered
 
-DEFAULT_PROMPT = "extract.v1"
+DEFAULT_PROMPT = "extract.v2"
 _SECTION = re.compile(r"^=== (system|user) ===$", re.MULTILINE)
 
 Message = dict[str, str]
@@ -32,9 +34,22 @@ class Prompt:
     system: str
     user: str
 
-    def messages(self, item: Item, sentences: list[Sentence]) -> list[Message]:
-        """The chat messages for one item, with its text as numbered sentences."""
-        user = self.user.format(title=item.title, sentences=numbered(sentences))
+    def messages(
+        self,
+        item: Item,
+        sentences: list[Sentence],
+        candidates: list[Candidate],
+        metrics_only: bool = False,
+    ) -> list[Message]:
+        """The chat messages for one item: its text as numbered sentences, then the numbers
+        a metric may cite. For metrics only, just the sentences that state a number are shown
+        (with their own numbers), which shortens the prompt."""
+        if metrics_only:
+            stating = {n for c in candidates for n in c.sentences}
+            sentences = [s for s in sentences if s.number in stating]
+        user = self.user.format(
+            title=item.title, sentences=numbered(sentences), numbers=render_candidates(candidates)
+        )
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
 

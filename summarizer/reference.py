@@ -43,6 +43,12 @@ class Reference:
         """The text of one part ("" when the summary has none)."""
         return self.parts.get(name, "")
 
+    @property
+    def results(self) -> str:
+        """The text `numbers` were found in (their offsets point into it): the results part,
+        or the whole summary when it has none."""
+        return self.parts.get("results") or self.text
+
 
 def parse_reference(text: str) -> Reference:
     """Split `text` into summary / objective / methodology / results / implication."""

@@ -1,59 +1,190 @@
 """The record schema: what the model fills (`Extraction`) and what the toolkit writes (`Record`).
 
-The model-facing half is deliberately small and bounded: lists and strings carry maximum sizes
-so that grammar-constrained local models cannot loop until the token limit, and evidence is cited
-by sentence number instead of copied text, which keeps completions short.
+The model-facing half is built per request (`answer_model`) and is deliberately small: a metric's
+value is chosen from the numbers the text states rather than written, evidence is cited by
+sentence number instead of copied text, and lists are bounded, so that grammar-constrained local
+models stay short and cannot invent a number.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from summarizer.item import Location, SourceKind
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+MAX_METRICS = 4
+_SHORT, _LONG = 120, 400
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
-Direction = Literal["higher_is_better", "lower_is_better"]
+
+def _clip(limit: int) -> Callable[[str], str]:
+    """Strip, refuse empty, and cut text longer than `limit` at a word boundary.
+
+    Lengths are enforced here rather than as `maxLength` in the schema sent to the model, so
+    that a long answer is cut instead of refused and re-asked, and the schema a server puts in
+    the prompt stays short. (Whether `maxLength` also slows llama.cpp's grammar sampling is not
+    settled: `benchmarks/local_model.py --grammar-probe` measures it.)
+    """
+
+    def clip(text: str) -> str:
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("must not be empty")
+        if len(text) <= limit:
+            return text
+        return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+
+    return clip
+
+
+Short = Annotated[str, AfterValidator(_clip(_SHORT))]
+Sentence = Annotated[str, AfterValidator(_clip(_LONG))]
+
+
+def _compact(schema: dict[str, Any]) -> None:
+    """Shrink the schema a model reads (servers put it in the prompt): no per-property titles,
+    and an optional field is shown as its type alone, to be left out rather than sent as null
+    (the model still may send null)."""
+    for name, prop in schema.get("properties", {}).items():
+        prop.pop("title", None)
+        options = prop.get("anyOf", [])
+        if name not in schema.get("required", []) and {"type": "null"} in options:
+            schema["properties"][name] = next(o for o in options if o != {"type": "null"})
+
+
+_COMPACT = ConfigDict(json_schema_extra=_compact)
 
 
 class Method(BaseModel):
     """A method, technique or resource the paper introduces or relies on."""
 
+    model_config = ConfigDict(extra="forbid")
+
     name: Short
-    description: Sentence = Field(description="One short sentence.")
+    description: Sentence
 
 
 class ExtractedMetric(BaseModel):
-    """A headline quantitative result as the model reports it."""
+    """A headline result as the model (or the rules provider) picks it: which number, and what
+    it measures. The numeric value and unit are derived from `value_text` by grounding."""
 
-    metric: Short = Field(description="What is measured, e.g. 'accuracy' or 'collision rate'.")
-    value: float = Field(description="The number as a plain decimal (26% -> 26, 3x -> 3).")
-    value_text: Short = Field(description="The number exactly as written, e.g. '26%' or '3x'.")
-    unit: Short | None = Field(default=None, description="'%', 'x', 'points', 'tokens', ...")
-    benchmark: Short | None = Field(default=None, description="Benchmark or dataset.")
-    subject: Short | None = Field(default=None, description="Model or system that scored it.")
-    comparison: Short | None = Field(default=None, description="Baseline compared against.")
-    direction: Direction | None = None
-    evidence: list[Annotated[int, Field(ge=1)]] = Field(
-        min_length=1, max_length=3, description="Numbers of the sentences that state the value."
-    )
+    model_config = _COMPACT
+
+    metric: Short
+    value_text: Short
+    benchmark: Short | None = None
+    subject: Short | None = None
+    comparison: Short | None = None
+    evidence: list[int] = Field(min_length=1, max_length=3)
 
 
 class Extraction(BaseModel):
-    """Structured summary of one paper, as extracted from its text."""
+    """Structured summary of one paper, as extracted from its text. In metrics-only runs the
+    prose fields stay empty."""
 
-    one_line_summary: Sentence
-    objective: Sentence
-    methods: list[Method] = Field(max_length=4)
-    headline_metrics: list[ExtractedMetric] = Field(max_length=4)
-    implications: list[Sentence] = Field(max_length=3, description="For AI practitioners.")
+    model_config = _COMPACT
+
+    headline_metrics: list[ExtractedMetric] = Field(default_factory=list, max_length=MAX_METRICS)
+    one_line_summary: str = ""
+    objective: str = ""
+    methods: list[Method] = Field(default_factory=list, max_length=4)
+    implications: list[str] = Field(default_factory=list, max_length=3)
+
+
+class _Inlined(BaseModel):
+    """A model whose JSON Schema has its nested models written in place (no `$defs`), so that
+    the schema reads in property order."""
+
+    model_config = _COMPACT
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema with every `$ref` replaced by its definition."""
+        schema = super().model_json_schema(*args, **kwargs)
+        defs = schema.pop("$defs", {})
+
+        def inline(node: Any) -> Any:
+            if isinstance(node, dict):
+                if "$ref" in node:
+                    return inline(defs[node["$ref"].rsplit("/", 1)[-1]])
+                return {k: inline(v) for k, v in node.items()}
+            if isinstance(node, list):
+                return [inline(v) for v in node]
+            return node
+
+        inlined: dict[str, Any] = inline(schema)
+        return inlined
+
+
+# The model-facing method: the same fields, without a docstring to repeat in every prompt.
+_METHOD = create_model(
+    "Method", __config__=_COMPACT, name=(Short, ...), description=(Sentence, ...)
+)
+
+
+def _one_of(options: tuple[Any, ...]) -> Any:
+    """`Literal[options]`, built at run time: a JSON Schema `enum`."""
+    return Literal.__getitem__(options)
+
+
+def _list_of(item: Any) -> Any:
+    return list[item]
+
+
+@lru_cache(maxsize=256)
+def answer_model(
+    values: tuple[str, ...], sentence_count: int, metrics_only: bool = False, at_least: int = 0
+) -> type[BaseModel]:
+    """The model a backend asks for, built per request: `value_text` can only be one of
+    `values` (the numbers the text states), `evidence` only a sentence that exists, and when
+    the text states no number `headline_metrics` must be empty (`maxItems: 0`). `at_least`
+    sets `minItems`: the number of likely results the text states (a small model otherwise
+    stops after one or two).
+
+    Cached on its arguments, so papers with the same numbers reuse one class (and instructor's
+    schema cache with it).
+    """
+    sentence_numbers = tuple(range(1, max(sentence_count, 1) + 1))
+    # The model writes properties in this order: the prose first, then each metric's number
+    # before its labels. The parts that vary per paper (the two enums) come last in the schema,
+    # so that a server caching prompt prefixes reuses everything before them.
+    metric = create_model(
+        "Metric",
+        __config__=_COMPACT,
+        value_text=(_one_of(values) if values else Short, ...),
+        metric=(Short, ...),
+        benchmark=(Short | None, ...),
+        subject=(Short | None, ...),
+        comparison=(Short | None, None),
+        evidence=(_list_of(_one_of(sentence_numbers)), Field(min_length=1, max_length=3)),
+    )
+    fields: dict[str, Any] = {}
+    if not metrics_only:
+        fields |= {
+            "one_line_summary": (Sentence, ...),
+            "objective": (Sentence, ...),
+            "methods": (_list_of(_METHOD), Field(max_length=2)),
+            "implications": (_list_of(Sentence), Field(max_length=1)),
+        }
+    limit = min(MAX_METRICS, len(values))
+    fields["headline_metrics"] = (
+        _list_of(metric),
+        Field(min_length=min(at_least, limit), max_length=limit),
+    )
+    answer: type[BaseModel] = create_model(
+        "Extraction",
+        __base__=_Inlined,
+        __doc__="Summary of one paper.",
+        **fields,
+    )
+    return answer
 
 
 class Evidence(BaseModel):
@@ -66,16 +197,17 @@ class Evidence(BaseModel):
 
 
 class Metric(BaseModel):
-    """A headline metric tied to the source sentences that state it."""
+    """A headline metric tied to the source sentences that state it. `value` and `unit` are
+    derived from `value_text`; `value` is None only when `value_text` states no number (and
+    then `grounded` is false)."""
 
     metric: str
-    value: float
+    value: float | None
     value_text: str
     unit: str | None = None
     benchmark: str | None = None
     subject: str | None = None
     comparison: str | None = None
-    direction: Direction | None = None
     evidence: list[Evidence]
     grounded: bool
     grounding_note: str | None = None

@@ -1,8 +1,10 @@
-"""An independent check that a grounded metric's value is written inside its cited span.
+"""An independent, stricter check that a grounded metric's number is written in its cited span.
 
-It shares no code with `summarizer.grounding` or `summarizer.numbers`: it pulls digit runs out
-of the span with one plain regex and compares them with the value, allowing rounding, percent
-as a fraction, and thousand/million/billion/trillion scales.
+It shares no code and no tolerance with `summarizer.grounding` or `summarizer.numbers`. It works
+from what the record claims as written: `value_text` must hold exactly one digit run, that same
+digit run (thousands separators aside, no rounding) must stand alone in a cited sentence, with
+the same percent sign if `value_text` has one, and not as a list marker, a citation or part of
+a name ("(1)", "[12]", "GPT-4", "Qwen2.5"); `value` must be that number.
 """
 
 from __future__ import annotations
@@ -12,38 +14,67 @@ import re
 from summarizer import Record
 
 _DIGITS = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
-_SCALES = (1.0, 0.01, 1e3, 1e6, 1e9, 1e12)
 
 
-def _places(text: str) -> int:
-    return len(text.partition(".")[2])
+def _plain(raw: str) -> str:
+    return raw.replace(",", "")
 
 
-def written_in(value: float, span: str) -> bool:
-    """True when some number written in `span` equals `value` up to rounding and scale."""
-    value_places = (
-        _places(repr(abs(value)).rstrip("0").rstrip(".")) if "e" not in repr(value) else 0
-    )
-    for raw in _DIGITS.findall(span):
-        number = float(raw.replace(",", ""))
-        for scale in _SCALES:
-            tolerance = max(0.5 * 10 ** -_places(raw) * scale, 0.5 * 10**-value_places)
-            if abs(abs(value) - number * scale) <= tolerance * 1.000001:
-                return True
+def written_in(value_text: str, span: str) -> bool:
+    """True when the one number of `value_text` stands, as written, somewhere in `span`."""
+    runs = _DIGITS.findall(value_text)
+    if len(runs) == 2 and re.fullmatch(
+        r"[+\-\u2212]?[\d.,]+\s?(?:-|\u2013|to)\s?[\d.,]+\S*", value_text
+    ):
+        squeezed = _plain("".join(value_text.split()))
+        return squeezed in _plain("".join(span.split()))  # a range, written as a whole
+    if len(runs) != 1:
+        return False
+    wanted = _plain(runs[0])
+    percent = "%" in value_text
+    for match in _DIGITS.finditer(span):
+        if _plain(match.group()) != wanted:
+            continue
+        before = span[max(0, match.start() - 2) : match.start()]
+        after = span[match.end() : match.end() + 9]
+        if before[-1:].isalnum() or before[-1:] in {".", ",", "@", "_"}:
+            continue  # inside a longer number or a name
+        if len(before) == 2 and before[0].isalpha() and before[1] == "-":
+            continue  # "GPT-4"
+        if after[:1].isdigit() or (after[:1] == "." and after[1:2].isdigit()):
+            continue
+        if before[-1:] in {"(", "["} and after[:1] in {")", "]"}:
+            continue  # "(1)", "[12]"
+        if after[:1] == ")" and (not before or before[-1].isspace()):
+            continue  # "1) first"
+        if percent and not re.match(r"\s?(?:\\?%|percent)", after):
+            continue
+        return True
     return False
 
 
+def _value_matches(value: float | None, value_text: str) -> bool:
+    runs = _DIGITS.findall(value_text)
+    return value is not None and len(runs) in {1, 2} and abs(value) == float(_plain(runs[0]))
+
+
 def grounding_violations(record: Record) -> list[str]:
-    """Every grounded metric whose value is not in its cited spans, and every bad span."""
+    """Every grounded metric whose number is not written in its cited spans, every bad span."""
     text = record.source.text
     problems = []
     for metric in record.headline_metrics:
         for evidence in metric.evidence:
             if text[evidence.start : evidence.end] != evidence.text:
                 problems.append(f"{metric.metric}: span {evidence.start}-{evidence.end} is off")
-        spans = " ".join(text[e.start : e.end] for e in metric.evidence)
-        if metric.grounded and not written_in(metric.value, spans):
-            problems.append(f"{metric.metric}={metric.value} not in cited span")
+        if not metric.grounded:
+            continue
+        if not metric.evidence:
+            problems.append(f"{metric.metric}: grounded without evidence")
+        spans = [text[e.start : e.end] for e in metric.evidence]
+        if not any(written_in(metric.value_text, span) for span in spans):
+            problems.append(f"{metric.metric}={metric.value_text!r} not written in a cited span")
+        if not _value_matches(metric.value, metric.value_text):
+            problems.append(f"{metric.metric}: value {metric.value} is not {metric.value_text!r}")
     counted = sum(m.grounded for m in record.headline_metrics)
     if (record.grounding.grounded, record.grounding.ungrounded) != (
         counted,

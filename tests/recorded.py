@@ -90,6 +90,10 @@ def recorded_extractor() -> Iterator[Extractor]:
 def extract_recorded(extractor: Extractor, dataset: str, item: Item) -> Record | ErrorLine:
     """Extract `item` inside its cassette; fails if any recorded interaction goes unplayed."""
     path = cassette_path(dataset, item)
+    if RECORDING:
+        # vcrpy's record mode "all" keeps a cassette's old interactions beside the new ones,
+        # and replay then fails on the unplayed old ones: start from an empty cassette.
+        path.unlink(missing_ok=True)
     with cassette_recorder().use_cassette(
         str(path.relative_to(CASSETTES)), allow_playback_repeats=False
     ) as cassette:

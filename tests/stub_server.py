@@ -1,10 +1,10 @@
 """A tiny OpenAI-compatible stub, for what a real server will not do on demand.
 
 It answers `/v1/chat/completions` in tools mode with a valid extraction built from the request's
-numbered sentences (the first number it finds becomes a metric citing its sentence), after an
-optional fixed delay. A queue of faults (`401`, `429`, `500`, `timeout`, `drop`, `malformed`,
-`truncated`, `invalid`) is served first, one per request; `always` serves one fault to every
-request after that (an outage). Run it as a script for the benchmark:
+numbered sentences and schema (the first value offered becomes a metric citing its sentence),
+after an optional fixed delay. A queue of faults (`401`, `429`, `500`, `timeout`, `drop`,
+`malformed`, `truncated`, `invalid`) is served first, one per request; `always` serves one
+fault to every request after that (an outage). Run it as a script for the benchmark:
 `python tests/stub_server.py --delay 0.2 --port-file PORT`.
 """
 
@@ -20,34 +20,48 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _SENTENCE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
-_NUMBER = re.compile(r"(?<![\w.\-@])(\d+(?:\.\d+)?)(%|x)?(?![\w\-])")
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
-    """A valid, grounded extraction for the paper in `request`."""
+    """A valid, grounded extraction for the paper in `request`: the first values its schema
+    offers (as many as it asks for at least, one at minimum) become metrics, each citing the
+    first sentence that writes it."""
     user = next(m["content"] for m in reversed(request["messages"]) if m["role"] == "user")
     sentences = _SENTENCE.findall(user) or _SENTENCE.findall(request["messages"][1]["content"])
+    offered, wanted = _offered(request)
     metrics = []
-    for number, text in sentences:
-        found = _NUMBER.search(text)
-        if found:
+    for value in offered[: max(wanted, 1)]:
+        number = next((n for n, text in sentences if value in text), None)
+        if number is not None:
             metrics.append(
                 {
+                    "value_text": value,
                     "metric": "score",
-                    "value": float(found.group(1)),
-                    "value_text": found.group(0),
+                    "benchmark": None,
+                    "subject": None,
                     "evidence": [int(number)],
                 }
             )
-            break
     first = sentences[0][1] if sentences else "A paper."
     return {
         "one_line_summary": first[:300],
         "objective": first[:300],
         "methods": [{"name": "method", "description": "The method of the paper."}],
-        "headline_metrics": metrics,
         "implications": ["Practitioners can use it."],
+        "headline_metrics": metrics,
     }
+
+
+def _offered(request: dict[str, Any]) -> tuple[list[str], int]:
+    """The values the request's tool schema allows for `value_text`, and its `minItems`."""
+    try:
+        parameters = request["tools"][0]["function"]["parameters"]
+        metrics = parameters["properties"]["headline_metrics"]
+        value = metrics["items"]["properties"]["value_text"]
+        offered = value.get("enum", [value["const"]] if "const" in value else [])
+        return list(offered), int(metrics.get("minItems", 0))
+    except (KeyError, IndexError, TypeError):
+        return [], 0
 
 
 def completion(request: dict[str, Any], arguments: str, finish: str) -> dict[str, Any]:

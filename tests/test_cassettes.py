@@ -9,10 +9,9 @@ from conftest import CASSETTES, cassette_recorder
 from stub_server import Stub
 
 from summarizer import Settings, read
+from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
-from summarizer.providers.base import Request
 from summarizer.providers.openai import OpenAIBackend
-from summarizer.sentences import split_sentences
 
 KEY_LIKE = re.compile(
     r"sk-[A-Za-z0-9_-]{16,}|Bearer\s+\S{8,}|^\s*-?\s*(authorization|api-key|openai-organization"
@@ -50,8 +49,7 @@ def test_recording_scrubs_keys_and_identity_headers(tmp_path: Path, fixtures: Pa
             }
         )
         item = read([fixtures / "seed_digest.txt"]).items[0]
-        sentences = split_sentences(item.text)
-        request = Request(load_prompt().messages(item, sentences), item, sentences)
+        request = build_request(item, load_prompt())
         with cassette_recorder(tmp_path, record=True).use_cassette("scrub.yaml"):
             backend.complete(request)
     finally:

@@ -6,13 +6,25 @@ import json
 from pathlib import Path
 
 import pytest
+from grounding_check import grounding_violations
 from recorded import extract_recorded, recorded_extractor, seed_items
 from typer.testing import CliRunner
 
-from summarizer import Settings
+from summarizer import Extractor, Item, Location, Settings
 from summarizer.cli import app
-from summarizer.evaluation import Baseline, evaluate, load_dataset, regressions
+from summarizer.evaluation import (
+    Baseline,
+    Case,
+    evaluate,
+    label_match,
+    load_dataset,
+    regressions,
+    score_case,
+)
+from summarizer.numbers import parse_number
+from summarizer.reference import parse_reference
 from summarizer.report import is_worse
+from summarizer.schema import Metric
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "evals" / "datasets"
@@ -29,7 +41,7 @@ def test_datasets_load_both_formats() -> None:
     assert pairs[0].reference.text.startswith("i) Qwen2.5-VL is a new")
 
 
-@pytest.mark.parametrize("dataset", ["seed_digest", "seed_abstracts"])
+@pytest.mark.parametrize("dataset", ["seed_digest", "seed_abstracts", "pairs_dev40"])
 def test_rules_gate_passes_on_committed_baseline(dataset: str, tmp_path: Path) -> None:
     result = runner.invoke(
         app,
@@ -74,6 +86,19 @@ def test_model_gate_from_cassettes(dataset: str, tmp_path: Path) -> None:
         (BASELINES / f"{dataset}.{report.provider}.json").read_text()
     )
     assert regressions(report, baseline) == []
+
+
+def test_committed_dev_predictions_hold_their_baseline_and_ground_strictly() -> None:
+    """The embedded model's answers on 40 papers of other digest days (run once and committed,
+    like the cassettes): no invented value, no metric the strict check rejects."""
+    predictions = ROOT / "evals" / "predictions" / "pairs_dev40.local.jsonl"
+    report = evaluate(DATASETS / "pairs_dev40.jsonl", predictions=predictions)
+    baseline = Baseline.model_validate_json((BASELINES / "pairs_dev40.local.json").read_text())
+    assert regressions(report, baseline) == []
+    assert report.aggregates["hallucinated_numbers"] == 0
+    records = [c.record for c in report.cases if c.record is not None]
+    assert len(records) == 40
+    assert [v for r in records for v in grounding_violations(r)] == []
 
 
 def test_compare_prints_deltas(tmp_path: Path) -> None:
@@ -157,3 +182,41 @@ def test_compare_ignores_noise_in_operational_costs() -> None:
     assert not is_worse("metric_recall", 0.75, 0.7498)
     assert is_worse("metric_recall", 0.75, 0.70)
     assert is_worse("hallucinated_numbers", 0.2, 0.5)
+
+
+def _metric(value_text: str, name: str, benchmark: str | None = None) -> Metric:
+    mention = parse_number(value_text)
+    return Metric(
+        metric=name,
+        value=mention.value if mention else None,
+        value_text=value_text,
+        benchmark=benchmark,
+        evidence=[],
+        grounded=True,
+    )
+
+
+def test_label_match_compares_labels_with_the_reference_words_near_the_number() -> None:
+    reference = parse_reference(
+        "iv) The model reaches 74.8% accuracy on MathVista and cuts latency by 3x."
+    )
+    assert label_match(_metric("74.8%", "accuracy", "MathVista"), reference) == 1.0
+    assert label_match(_metric("74.8%", "collision rate"), reference) == 0.0
+    assert label_match(_metric("3x", "latency reduction"), reference) == 0.5
+    assert label_match(_metric("12%", "accuracy"), reference) is None
+
+
+def test_metric_precision_counts_extracted_values_the_reference_reports() -> None:
+    item = Item(
+        kind="abstract",
+        title="t",
+        text="Our model reaches 74.8% accuracy on MathVista. It also scores 12% on a new test.",
+        location=Location(path="x", line=1),
+    )
+    case = Case(id="x", item=item, reference=parse_reference("iv) It reaches 74.8% accuracy."))
+    with Extractor(Settings(provider="rules")) as extractor:
+        record = extractor.extract(item)
+    assert [m.value_text for m in record.headline_metrics] == ["74.8%", "12%"]
+    scores = score_case(case, record).scores
+    assert scores["metric_precision"] == 0.5
+    assert scores["metric_recall"] == 1.0

@@ -18,3 +18,11 @@ def test_every_error_descends_from_the_root() -> None:
 def test_every_public_name_has_one_home() -> None:
     assert set(summarizer._HOMES) == set(summarizer.__all__)
     assert "Settings" in dir(summarizer)
+
+
+def test_extract_stays_the_function_after_its_module_is_imported() -> None:
+    import summarizer  # noqa: PLC0415
+    import summarizer.evaluation  # noqa: PLC0415 - imports the extractor module
+
+    assert callable(summarizer.extract)
+    assert summarizer.extract.__module__ == "summarizer.extractor"

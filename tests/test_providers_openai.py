@@ -13,10 +13,10 @@ from stub_server import Stub
 from tenacity import RetryCallState, Retrying
 
 from summarizer import ExtractionError, ProviderError, Settings, TruncatedOutputError, read
+from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
 from summarizer.providers.base import Request
 from summarizer.providers.openai import OpenAIBackend, pick_mode
-from summarizer.sentences import split_sentences
 
 SECRET = "sk-test-0123456789abcdefSECRET"
 
@@ -24,8 +24,7 @@ SECRET = "sk-test-0123456789abcdefSECRET"
 @pytest.fixture
 def request_(fixtures: Path) -> Request:
     item = read([fixtures / "seed_digest.txt"]).items[1]
-    sentences = split_sentences(item.text)
-    return Request(load_prompt().messages(item, sentences), item, sentences)
+    return build_request(item, load_prompt())
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def backend_for(stub: Stub, **overrides: object) -> OpenAIBackend:
 
 def test_valid_answer(stub: Stub, request_: Request) -> None:
     completion = backend_for(stub).complete(request_)
-    assert completion.extraction.headline_metrics[0].value == 3
+    assert completion.extraction.headline_metrics[0].value_text == "3x"
     assert completion.attempts == 1
     assert (completion.prompt_tokens, completion.completion_tokens) == (100, 50)
     sent = stub.requests[0]
@@ -140,3 +139,22 @@ def test_mode_is_chosen_per_endpoint() -> None:
     assert pick_mode(Settings(base_url="https://api.openai.com/v1")) == "json_schema"
     assert pick_mode(Settings(base_url="http://127.0.0.1:8080/v1")) == "tools"
     assert pick_mode(Settings(base_url="http://127.0.0.1:8080/v1", mode="json")) == "json"
+
+
+def test_json_schema_mode_sends_a_strict_schema_with_the_enum(
+    stub: Stub, request_: Request
+) -> None:
+    backend = backend_for(stub, mode="json_schema", max_reasks=0)
+    with pytest.raises(ExtractionError):  # the stub answers in tools form only
+        backend.complete(request_)
+    sent = stub.requests[0]["response_format"]["json_schema"]
+    assert sent["strict"] is True
+    schema = sent["schema"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == set(schema["properties"])
+    metric = schema["properties"]["headline_metrics"]["items"]
+    assert metric["additionalProperties"] is False
+    assert set(metric["required"]) == set(metric["properties"])
+    assert metric["properties"]["comparison"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    assert [c.text for c in request_.candidates] == ["3x"]
+    assert metric["properties"]["value_text"] == {"enum": ["3x"], "type": "string"}

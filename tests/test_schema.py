@@ -10,9 +10,9 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from summarizer import read
+from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
-from summarizer.schema import Extraction, record_json_schema, render_json_schema
-from summarizer.sentences import split_sentences
+from summarizer.schema import answer_model, record_json_schema, render_json_schema
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("SUMMARIZE_UPDATE_SNAPSHOTS") == "1"
@@ -40,21 +40,70 @@ def test_record_schema_snapshot() -> None:
 
 def test_rendered_prompt_snapshot(fixtures: Path) -> None:
     item = read([fixtures / "seed_digest.txt"]).items[0]
-    messages = load_prompt().messages(item, split_sentences(item.text))
+    messages = build_request(item, load_prompt()).messages
     rendered = "".join(f"--- {m['role']} ---\n{m['content']}\n" for m in messages)
-    check_snapshot("prompt.extract.v1.txt", rendered)
+    check_snapshot("prompt.extract.v2.txt", rendered)
 
 
-def test_extraction_bounds_lists_and_strings() -> None:
-    base = {
-        "one_line_summary": "x",
-        "objective": "y",
-        "methods": [],
-        "headline_metrics": [],
-        "implications": [],
-    }
-    Extraction.model_validate(base)
+def test_answer_model_offers_only_the_given_values_and_sentences() -> None:
+    answer = answer_model(("26%", "3x"), 4)
+    schema = answer.model_json_schema()
+    metric = schema["properties"]["headline_metrics"]["items"]["properties"]
+    assert metric["value_text"]["enum"] == ["26%", "3x"]
+    assert metric["evidence"]["items"]["enum"] == [1, 2, 3, 4]
+    assert schema["properties"]["headline_metrics"]["maxItems"] == 2
+    good = {"metric": "m", "value_text": "26%", "benchmark": None, "subject": None, "evidence": [2]}
+    prose = {"one_line_summary": "s", "objective": "o", "methods": [], "implications": []}
+    answer.model_validate({**prose, "headline_metrics": [good]})
+    for bad in ({**good, "value_text": "27%"}, {**good, "evidence": [5]}):
+        with pytest.raises(ValidationError):
+            answer.model_validate({**prose, "headline_metrics": [bad]})
+
+
+def test_no_numbers_means_no_metrics() -> None:
+    answer = answer_model((), 3)
+    assert answer.model_json_schema()["properties"]["headline_metrics"]["maxItems"] == 0
+    metric = {"metric": "m", "value_text": "26%", "evidence": [1]}
+    prose = {"one_line_summary": "s", "objective": "o", "methods": [], "implications": []}
     with pytest.raises(ValidationError):
-        Extraction.model_validate({**base, "implications": ["a"] * 4})
+        answer.model_validate({**prose, "headline_metrics": [metric]})
+
+
+def test_metrics_only_asks_for_metrics_alone() -> None:
+    schema = answer_model(("26%",), 2, metrics_only=True).model_json_schema()
+    assert list(schema["properties"]) == ["headline_metrics"]
+
+
+def test_long_text_is_clipped_not_refused_and_has_no_grammar_length() -> None:
+    answer = answer_model((), 1)
+    long = "word " * 200
+    parsed = answer.model_validate(
+        {
+            "headline_metrics": [],
+            "one_line_summary": long,
+            "objective": "o",
+            "methods": [],
+            "implications": [],
+        }
+    )
+    summary = parsed.model_dump()["one_line_summary"]
+    assert len(summary) <= 400
+    assert summary.endswith("\u2026")
+    assert "maxLength" not in str(answer.model_json_schema())
     with pytest.raises(ValidationError):
-        Extraction.model_validate({**base, "objective": "y" * 401})
+        answer.model_validate(
+            {
+                "headline_metrics": [],
+                "one_line_summary": " ",
+                "objective": "o",
+                "methods": [],
+                "implications": [],
+            }
+        )
+
+
+def test_at_least_asks_for_the_likely_results() -> None:
+    schema = answer_model(("26%", "3x", "7B"), 3, at_least=2).model_json_schema()
+    assert schema["properties"]["headline_metrics"]["minItems"] == 2
+    none = answer_model((), 3, at_least=2).model_json_schema()
+    assert none["properties"]["headline_metrics"].get("minItems", 0) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from summarizer.candidates import Candidate
 from summarizer.item import Item
 from summarizer.prompt import Message
 from summarizer.schema import Extraction
@@ -13,12 +14,15 @@ from summarizer.sentences import Sentence
 
 @dataclass(frozen=True)
 class Request:
-    """What a backend is asked: the rendered messages, plus the item and its sentences for
-    backends that work on the text directly."""
+    """What a backend is asked: the rendered messages, the numbers a metric may cite, whether
+    only metrics are wanted, plus the item and its sentences for backends that work on the text
+    directly."""
 
     messages: list[Message]
     item: Item
     sentences: list[Sentence]
+    candidates: list[Candidate] = field(default_factory=list)
+    metrics_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -39,7 +41,7 @@ from summarizer.errors import (
 )
 from summarizer.prompt import Message
 from summarizer.providers.base import Completion, Request
-from summarizer.schema import Extraction
+from summarizer.schema import Extraction, answer_model
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -51,9 +53,24 @@ _RETRY_STATUS = {408, 409, 429}
 # No item can succeed while these hold: wrong key, no permission, unknown model or URL.
 _FATAL_STATUS = {401: "check OPENAI_API_KEY", 403: "check the key's permissions",
                  404: "check --model and --base-url"}  # fmt: skip
-# Wrapped once: instructor wraps a plain model anew on every call, which defeats its schema
-# cache and regenerates the JSON schema per request. The bytes sent are the same.
-_RESPONSE_MODEL = instructor.response_schema(Extraction)
+
+
+@lru_cache(maxsize=256)
+def _response_model(answer: type[BaseModel]) -> type[BaseModel]:
+    # Wrapped once per answer model: instructor wraps a plain model anew on every call, which
+    # defeats its schema cache and regenerates the JSON schema per request. Same bytes sent.
+    wrapped: type[BaseModel] = instructor.response_schema(answer)
+    return wrapped
+
+
+def response_model(request: Request) -> type[BaseModel]:
+    """The structured-output model sent for `request` (see `schema.answer_model`)."""
+    values = tuple(c.text for c in request.candidates)
+    results = sum(c.kind == "result" for c in request.candidates)
+    answer = answer_model(values, len(request.sentences), request.metrics_only, results)
+    return _response_model(answer)
+
+
 _BRIEF = (
     "Your previous answer was cut off at the token limit. Answer again, much more briefly, "
     "without repeating yourself."
@@ -144,7 +161,7 @@ class OpenAIBackend:
         messages = list(request.messages)
         for attempt in range(self.settings.max_reasks + 1):
             try:
-                extraction, raw = self._ask(messages, tally)
+                extraction, raw = self._ask(messages, response_model(request), tally)
             except (TruncatedOutputError, IncompleteOutputException) as exc:
                 if attempt == self.settings.max_reasks:
                     raise TruncatedOutputError(
@@ -160,11 +177,13 @@ class OpenAIBackend:
             )
         raise AssertionError("unreachable")
 
-    def _ask(self, messages: list[Message], tally: _Tally) -> tuple[Extraction, str | None]:
+    def _ask(
+        self, messages: list[Message], answer: type[BaseModel], tally: _Tally
+    ) -> tuple[Extraction, str | None]:
         structured = instructor.patch(create=self._create_counting(tally), mode=self.mode)
         try:
             result = structured(
-                response_model=_RESPONSE_MODEL,
+                response_model=answer,
                 messages=messages,
                 model=self.model,
                 max_retries=self.settings.max_reasks,
@@ -183,11 +202,14 @@ class OpenAIBackend:
                 prompt_tokens=tally.prompt_tokens,
                 completion_tokens=tally.completion_tokens,
             ) from None
-        extraction: Extraction = result
+        extraction = Extraction.model_validate(result.model_dump())
         return extraction, _raw_text(getattr(result, "_raw_response", None))
 
     def _create_counting(self, tally: _Tally) -> Callable[..., Any]:
         def create(**kwargs: Any) -> Any:
+            response_format = kwargs.get("response_format")
+            if isinstance(response_format, dict) and "json_schema" in response_format:
+                kwargs["response_format"] = strict_response_format(response_format)
             response = self._create_with_retries(**kwargs)
             tally.calls += 1
             usage = response.usage
@@ -237,6 +259,34 @@ class OpenAIBackend:
         if after is not None:
             return min(after, self.settings.retry_max_wait_s)
         return float(self._backoff(state))
+
+
+def strict_response_format(response_format: dict[str, Any]) -> dict[str, Any]:
+    """`response_format` in OpenAI's strict structured-output form, which the endpoint enforces
+    (instructor sends it non-strict): every object closed and every property required, an
+    optional one as nullable."""
+    inner = dict(response_format["json_schema"])
+    inner["schema"] = _strict(inner["schema"])
+    inner["strict"] = True
+    return {**response_format, "json_schema": inner}
+
+
+def _strict(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_strict(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _strict(v) for k, v in node.items() if k not in {"default", "title"}}
+    if "const" in out:  # one allowed value, written as the enum OpenAI documents
+        out["enum"] = [out.pop("const")]
+    if out.get("type") == "object" and "properties" in out:
+        required = set(out.get("required", []))
+        for name, prop in out["properties"].items():
+            if name not in required and "anyOf" not in prop:
+                out["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+        out["required"] = list(out["properties"])
+        out["additionalProperties"] = False
+    return out
 
 
 class _stop_when_gone(stop_base):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from summarizer.config import Settings
-from summarizer.numbers import Mention, find_numbers
+from summarizer.numbers import Mention, find_numbers, written_form
 from summarizer.providers.base import Completion, Request
-from summarizer.schema import ExtractedMetric, Extraction, Method
+from summarizer.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
 from summarizer.sentences import Sentence
 
 _MARKERS = {"i": "summary", "ii": "objective", "iii": "method", "iv": "result", "v": "implication"}
@@ -50,9 +50,8 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
-_UNIT_WORDS = {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"}
 _SHORT, _LONG = 120, 400
-_MAX_METRICS = 4
+_MAX_METRICS = MAX_METRICS
 
 
 def create(settings: Settings) -> RulesBackend:
@@ -160,16 +159,12 @@ def _metric(sentence: Sentence, mention: Mention) -> ExtractedMetric:
     benchmark = _BENCHMARK.search(text, mention.end)
     subject = _SUBJECT.search(text[: mention.start])
     comparison = _COMPARISON.search(around)
-    unit = mention.unit or _UNIT_WORDS.get(mention.scale)
     return ExtractedMetric(
         metric=_clip(word or "value", _SHORT),
-        value=mention.value,
-        value_text=_clip(mention.text, _SHORT),
-        unit=unit,
+        value_text=written_form(mention),
         benchmark=_clip(benchmark.group(1), _SHORT) if benchmark else None,
         subject=_clip(subject.group(1), _SHORT) if subject else None,
         comparison=_clip(comparison.group(1), _SHORT) if comparison else None,
-        direction=None,
         evidence=[sentence.number],
     )
 

@@ -5,23 +5,50 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 
+from summarizer.candidates import find_candidates
 from summarizer.config import Settings
 from summarizer.errors import ExtractionError
 from summarizer.grounding import ground, reask_message
 from summarizer.item import Item
 from summarizer.prompt import Prompt, load_prompt
-from summarizer.providers import Backend, Completion, Request, model_name, open_backend
-from summarizer.schema import ErrorInfo, ErrorLine, Provenance, Record, Source, Usage
+from summarizer.providers import (
+    Backend,
+    Completion,
+    Request,
+    model_name,
+    open_backend,
+    resolve_provider,
+)
+from summarizer.schema import (
+    SCHEMA_VERSION,
+    ErrorInfo,
+    ErrorLine,
+    Extraction,
+    Provenance,
+    Record,
+    Source,
+    Usage,
+)
 from summarizer.sentences import split_sentences
 
 
-def record_key(item: Item, prompt: Prompt, model: str) -> str:
-    """The resume key: the same text, prompt and model always give the same key."""
-    material = "\x1f".join((item.text, prompt.hash, model))
+def record_key(item: Item, prompt: Prompt, model: str, metrics_only: bool = False) -> str:
+    """The resume key: the same text, prompt, model and fields always give the same key."""
+    parts = (item.text, prompt.hash, model, SCHEMA_VERSION, "metrics" if metrics_only else "all")
+    material = "\x1f".join(parts)
     return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def build_request(item: Item, prompt: Prompt, metrics_only: bool = False) -> Request:
+    """What a backend is asked for `item`: its sentences, the numbers they state, the messages."""
+    sentences = split_sentences(item.text)
+    candidates = find_candidates(sentences)
+    messages = prompt.messages(item, sentences, candidates, metrics_only)
+    return Request(messages, item, sentences, candidates, metrics_only)
 
 
 def source_of(item: Item) -> Source:
@@ -58,6 +85,13 @@ class Extractor:
         return self._backend
 
     @property
+    def provider(self) -> str:
+        """The provider records name, known without opening the backend."""
+        if self._backend is not None:
+            return self._backend.provider
+        return resolve_provider(self.settings)
+
+    @property
     def opened(self) -> bool:
         """Whether the backend has been opened."""
         return self._backend is not None
@@ -80,14 +114,17 @@ class Extractor:
 
     def key(self, item: Item) -> str:
         """The resume key of `item` under this extractor's prompt and model."""
-        return record_key(item, self.prompt, self.model)
+        return record_key(item, self.prompt, self.model, self.settings.metrics_only)
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
         started = time.perf_counter()
-        sentences = split_sentences(item.text)
-        request = Request(self.prompt.messages(item, sentences), item, sentences)
-        completion = self.backend.complete(request)
+        request = build_request(item, self.prompt, self.settings.metrics_only)
+        sentences = request.sentences
+        if request.metrics_only and not request.candidates:
+            completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
+        else:
+            completion = self.backend.complete(request)
         spent = [completion]
         grounded = ground(completion.extraction, sentences)
         first_problems = len(grounded.problems)
@@ -111,8 +148,8 @@ class Extractor:
             ),
             source=source_of(item),
             provenance=Provenance(
-                model=self.backend.model,
-                provider=self.backend.provider,
+                model=self.model,
+                provider=self.provider,
                 prompt_id=self.prompt.id,
                 prompt_hash=self.prompt.hash,
                 usage=Usage(
@@ -133,7 +170,7 @@ class Extractor:
             {"role": "user", "content": reask_message(problems)},
         ]
         try:
-            return self.backend.complete(Request(messages, request.item, request.sentences))
+            return self.backend.complete(replace(request, messages=messages))
         except ExtractionError:
             return None
 
