@@ -30,8 +30,8 @@ _COUNT_AFTER = re.compile(
     r"\s?(?:[a-z-]+\s)?(?:parameters?|params|tokens?|samples?|examples?|images?|videos?|hours?|"
     r"entries|trajector(?:y|ies)|pairs?|questions?|tasks?|languages?|problems?|instances?|"
     r"users?|documents?|gpus?|steps?|layers?|datasets?|benchmarks?|models?|domains?|categories|"
-    r"classes|annotators?|participants?|videos|clips|frames|episodes|prompts?|queries|papers?|"
-    r"articles?|hours|minutes|days|words|sentences|dialogues?|conversations?|scenes?|objects?|"
+    r"classes|annotators?|participants?|clips|frames|episodes|prompts?|queries|papers?|"
+    r"articles?|minutes|days|words|sentences|dialogues?|conversations?|scenes?|objects?|"
     r"subjects?|patients?|records?|repositories|files?|functions?|agents?|experts?|heads?)\b",
     re.IGNORECASE,
 )

@@ -64,9 +64,9 @@ def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:
     fields = draft.model_dump(exclude={"evidence"})
     known = {s.number for s in sentences}
     cited_numbers = [n for n in dict.fromkeys(draft.evidence) if n in known]
+    kept = [s for s in sentences if s.number in cited_numbers]
     mention = stated_number(draft.value_text)
     if mention is None:
-        kept = [s for s in sentences if s.number in cited_numbers]
         return Metric(
             **fields,
             value=None,
@@ -77,7 +77,7 @@ def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:
         )
     derived = {"value": mention.value, "unit": unit_of(mention)}
     stating = [s for s in sentences if _writes(s, mention)]
-    cited = [s for s in stating if s.number in cited_numbers]
+    cited = [s for s in kept if s in stating]
     if cited:
         return Metric(**fields, **derived, evidence=_evidence(cited), grounded=True)
     if stating:
@@ -86,7 +86,6 @@ def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:
         return Metric(
             **fields, **derived, evidence=_evidence(stating), grounded=True, grounding_note=note
         )
-    kept = [s for s in sentences if s.number in cited_numbers]
     return Metric(
         **fields,
         **derived,

@@ -160,9 +160,8 @@ def _not_a_value(text: str, start: int, end: int, decimal: bool) -> bool:
         return True
     if decimal:
         return False
-    opener = before[-1:] if before else ""
-    closer = text[end : end + 1]
-    if opener in "([" and closer in ")]" and opener and closer:
+    opener, closer = before[-1:], text[end : end + 1]
+    if opener and closer and opener in "([" and closer in ")]":
         return True  # "(1)", "[12]"
     if closer == ")" and (not before.strip() or before[-1].isspace()):
         return True  # "2) the second point"

@@ -159,9 +159,10 @@ class OpenAIBackend:
         """Extract from `request.messages`, re-asking on truncation up to `max_reasks` times."""
         tally = _Tally()
         messages = list(request.messages)
+        answer = response_model(request)
         for attempt in range(self.settings.max_reasks + 1):
             try:
-                extraction, raw = self._ask(messages, response_model(request), tally)
+                extraction, raw = self._ask(messages, answer, tally)
             except (TruncatedOutputError, IncompleteOutputException) as exc:
                 if attempt == self.settings.max_reasks:
                     raise TruncatedOutputError(
