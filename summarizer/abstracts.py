@@ -16,17 +16,31 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _SPACES = re.compile(r"\s+")
 _TEXT_KEYS = ("abstract", "summary", "text")
 _ID_KEYS = ("arxiv_id", "id", "arxiv")
+_TOO_DEEP = "invalid JSON: nested too deeply to be an abstract record"
 
 
 def read_json(text: str, path: str) -> Iterator[Item | Problem]:
     """Yield items from a JSON object, a JSON array of objects, or JSON Lines."""
+    found = False
+    for entry in _read_json(text, path):
+        found = True
+        yield entry
+    if not found:
+        yield Problem(
+            location=Location(path=path, line=1),
+            message="file holds no JSON object",
+            severity="warning",
+        )
+
+
+def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
     stripped = text.lstrip()
     if stripped.startswith("["):
         yield from _read_array(text, path)
         return
     try:
         whole = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         whole = None
     if isinstance(whole, dict):
         yield _from_object(whole, Location(path=path, line=_first_line(text)))
@@ -39,6 +53,9 @@ def read_json(text: str, path: str) -> Iterator[Item | Problem]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Problem(location=location, message=f"invalid JSON: {exc.msg}")
+            continue
+        except RecursionError:
+            yield Problem(location=location, message=_TOO_DEEP)
             continue
         yield _from_object(value, location)
 
@@ -55,6 +72,9 @@ def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield Problem(location=location, message=f"invalid JSON: {exc.msg}")
+            return
+        except RecursionError:
+            yield Problem(location=location, message=_TOO_DEEP)
             return
         yield _from_object(value, location)
 
@@ -144,8 +164,21 @@ def read_atom(text: str, path: str) -> Iterator[Item | Problem]:
         line = exc.position[0] if exc.position else 1
         yield Problem(location=Location(path=path, line=line), message=f"invalid XML: {exc}")
         return
+    if root.tag != f"{_ATOM}feed":
+        yield Problem(
+            location=Location(path=path, line=1),
+            message=f"XML is not an Atom feed (its root is <{_local(root.tag)}>); skipped",
+        )
+        return
     entry_lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<entry[\s>]", text)]
-    for index, entry in enumerate(root.iter(f"{_ATOM}entry")):
+    entries = list(root.iter(f"{_ATOM}entry"))
+    if not entries:
+        yield Problem(
+            location=Location(path=path, line=1),
+            message="Atom feed has no <entry>",
+            severity="warning",
+        )
+    for index, entry in enumerate(entries):
         line = entry_lines[index] if index < len(entry_lines) else 1
         location = Location(path=path, line=line)
         summary = entry.findtext(f"{_ATOM}summary") or ""
@@ -163,3 +196,7 @@ def read_atom(text: str, path: str) -> Iterator[Item | Problem]:
             digest_date=_date(entry.findtext(f"{_ATOM}published")),
             location=location,
         )
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -36,10 +37,19 @@ Paths = Annotated[list[str], typer.Argument(metavar="PATH", hidden=True)]
 _terminated = False
 
 
-def _on_sigterm(*_: object) -> None:
+def _on_signal(signum: int, _: object) -> None:
+    """The first Ctrl-C or SIGTERM unwinds: finished lines are kept, the server is stopped and
+    the resume hint printed. A second one quits at once rather than interrupting that clean-up
+    with a traceback (every finished line is already on disk)."""
     global _terminated  # noqa: PLW0603 - read once, by the interrupt message
-    _terminated = True
+    _terminated = _terminated or signum == signal.SIGTERM
+    signal.signal(signal.SIGINT, _quit_now)
+    signal.signal(signal.SIGTERM, _quit_now)
     raise KeyboardInterrupt
+
+
+def _quit_now(signum: int, _: object) -> None:
+    os._exit(128 + signum)
 
 
 def main() -> None:
@@ -47,7 +57,8 @@ def main() -> None:
     # Failed items are reported as error lines; instructor's own log lines would repeat them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     # `kill PID` unwinds like Ctrl-C, so the embedded server is stopped and output closed.
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     app()
 
 
@@ -148,7 +159,10 @@ def extract(
         typer.Option(metavar="FILE", help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH)."),
     ] = None,
     mode: Annotated[
-        str, typer.Option(metavar="MODE", help="auto | tools | json_schema | json | md_json")
+        str,
+        typer.Option(
+            metavar="MODE", help="auto | tools | json_schema | json_object_schema | json | md_json"
+        ),
     ] = "auto",
     concurrency: Annotated[
         int | None, typer.Option(metavar="N", help="Items in flight at once.")
@@ -156,6 +170,19 @@ def extract(
     limit: Annotated[int | None, typer.Option(metavar="N", help="Only the first N items.")] = None,
     max_tokens: Annotated[
         int | None, typer.Option(metavar="N", help="Completion token limit.")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Limit per request, body included [default: 180; 600 for the embedded model].",
+        ),
+    ] = None,
+    item_timeout: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS", help="Limit per item over all its requests [default: 3 x timeout]."
+        ),
     ] = None,
     option: Annotated[
         list[str] | None,
@@ -192,6 +219,8 @@ def extract(
         mode=_choice(mode, ModeName),
         concurrency=concurrency,
         max_tokens=max_tokens,
+        timeout_s=timeout,
+        item_timeout_s=item_timeout,
         request_options=_options(option or []),
         metrics_only=metrics_only or None,
     )

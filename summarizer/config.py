@@ -12,7 +12,7 @@ from summarizer.errors import ConfigError
 from summarizer.prompt import DEFAULT_PROMPT
 
 ProviderName = Literal["auto", "openai", "local", "rules"]
-ModeName = Literal["auto", "tools", "json_schema", "json", "md_json"]
+ModeName = Literal["auto", "tools", "json_schema", "json_object_schema", "json", "md_json"]
 Scalar = str | int | float | bool
 
 
@@ -40,7 +40,18 @@ class Settings(BaseModel):
     max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid output.")
     max_transport_retries: int = Field(default=4, ge=0, le=20)
     retry_max_wait_s: float = Field(default=30.0, gt=0)
-    timeout_s: float = Field(default=600.0, gt=0)
+    timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one request may take, body included; None: the endpoint's default "
+        "(180 for a remote endpoint, 600 for the embedded model).",
+    )
+    item_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one item may take over all its requests and retries; None: three "
+        "times timeout_s.",
+    )
     concurrency: int = Field(default=4, ge=1, le=256)
     request_options: dict[str, Scalar] = Field(
         default_factory=dict, description="Extra request-body fields, e.g. repeat_penalty."
@@ -74,7 +85,7 @@ def config_error(exc: ValidationError) -> ConfigError:
     problems = []
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]) or "settings"
-        option = "--" + name.replace("_", "-")
+        option = "--" + name.removesuffix("_s").replace("_", "-")
         got = error.get("input")
         secret = name.startswith("api_key")  # a key never reaches a message
         shown = "" if secret or isinstance(got, dict) else f" (got {got!r})"

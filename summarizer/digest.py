@@ -16,12 +16,13 @@ from summarizer.item import Item, Location, Problem, find_arxiv_id
 
 _HEADING_DATE = re.compile(r"^#+\s*Papers for\s+(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 _NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_HEADER = re.compile(r"^\|\s*Title\s*\|.*\bSummary\b", re.IGNORECASE)
+_HEADER = re.compile(r"^\|?\s*Title\s*\|.*\bSummary\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}")
-_TITLE_LINKS = re.compile(
-    r"\s*(?:\(\s*read more on\b.*\)|[-–]\s*read more on\b.*)$", re.IGNORECASE | re.DOTALL
-)
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Where a title's links start: "(Read more on ...)" or "- Read more on ...".
+_TITLE_LINKS = re.compile(r"[(\-–]\s*read more on\b", re.IGNORECASE)
+# A label cannot hold "[" and a URL neither "(" nor spaces, so that each bracket is scanned
+# once: unclosed brackets repeated over a long line stay linear.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 _PREAMBLE = re.compile(
     r"^(?:here(?:'s| is) (?:a |the )?(?:concise |brief |short )?summary\b[^:]*:\s*)", re.IGNORECASE
 )
@@ -68,10 +69,14 @@ def _digest_date(text: str, path: str) -> date | None:
 
 
 def _logical_rows(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """Join continuation lines (wrapped titles) onto the table row they belong to."""
+    """Join continuation lines (wrapped titles) onto the table row they belong to.
+
+    A row may omit its leading `|`, as GitHub-flavoured Markdown allows: an unindented line
+    holding a `|` right after a row (or a header) is a row too."""
     start, parts = 0, list[str]()
     for number, line in enumerate(lines, start=1):
-        if line.startswith("|"):
+        loose = "|" in line and not line[:1].isspace() and (parts or _HEADER.match(line))
+        if line.startswith("|") or loose:
             if parts:
                 yield start, " ".join(parts)
             start, parts = number, [line.strip()]
@@ -126,8 +131,17 @@ def _parse_row(
 
 
 def _clean_title(cell: str) -> str:
-    title = _TITLE_LINKS.sub("", cell.strip())
+    title = _without_links(cell.strip())
     return _SPACES.sub(" ", _MD_LINK.sub(r"\1", title)).strip()
+
+
+def _without_links(title: str) -> str:
+    """`title` up to its first "(Read more on ...)" that closes the cell, or "- Read more on"."""
+    for match in _TITLE_LINKS.finditer(title):
+        if match.group().startswith("(") and not title.endswith(")"):
+            continue
+        return title[: match.start()].rstrip()
+    return title
 
 
 def _clean_summary(cell: str) -> str:

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from summarizer.item import Item, Problem
 from summarizer.pipeline import Line, RunSummary
+from summarizer.redact import redact
 from summarizer.schema import Record
 
 err = Console(stderr=True)
@@ -30,7 +31,7 @@ err = Console(stderr=True)
 
 def say(message: str) -> None:
     """One plain line on stderr, never wrapped."""
-    err.print(message, highlight=False, soft_wrap=True)
+    err.print(redact(message), highlight=False, soft_wrap=True)
 
 
 def report(problem: Problem) -> None:
@@ -41,7 +42,9 @@ def report(problem: Problem) -> None:
 
 def error(label: str, message: str) -> None:
     """A red label and a message."""
-    err.print(Text.assemble((f"{label}: ", "red"), message), highlight=False, soft_wrap=True)
+    err.print(
+        Text.assemble((f"{label}: ", "red"), redact(message)), highlight=False, soft_wrap=True
+    )
 
 
 class Bar:

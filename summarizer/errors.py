@@ -7,8 +7,10 @@ SummarizerError
 │   └── FatalProviderError     no item can succeed (bad key, unknown model or URL, endpoint down):
 │       │                      the run stops instead of failing every item
 │       └── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
-└── ExtractionError        the model never produced a valid record (keeps last raw output,
-                           attempts and usage)
+├── ExtractionError        the model never produced a valid record (keeps last raw output,
+│                          attempts and usage)
+└── OutputError            the output file cannot be used: another run owns it, it is not a
+                           regular file, or it cannot be written (permissions, full disk)
 
 Unreadable input is not raised: readers report it as a `Problem` (file, line, message) and go on.
 """
@@ -70,3 +72,7 @@ class ExtractionError(SummarizerError):
         self.last_output = last_output
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
+
+
+class OutputError(SummarizerError):
+    """The output file cannot be opened, locked or written; the message names the path."""

@@ -25,6 +25,7 @@ from summarizer.item import Item
 from summarizer.numbers import same_value, value_in
 from summarizer.pipeline import extract_many
 from summarizer.reader import read
+from summarizer.redact import redact
 from summarizer.reference import Reference, parse_reference
 from summarizer.schema import ErrorLine, Metric, Record
 
@@ -129,7 +130,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "reference": reference.parts,
     }
     if not isinstance(line, Record):
-        error = line.error.message if isinstance(line, ErrorLine) else "no prediction"
+        error = redact(line.error.message) if isinstance(line, ErrorLine) else "no prediction"
         return CaseScore(**shared, status="failed", scores={}, error=error)
     metrics = line.headline_metrics
     values = [m.value for m in metrics if m.value is not None]
@@ -400,7 +401,7 @@ def evaluate(
         dataset=dataset.stem,
         provider=first.provenance.provider if first else (settings.provider if settings else "?"),
         model=first.provenance.model if first else "?",
-        command=command,
+        command=redact(command),
         predictions=str(predictions.resolve()) if predictions is not None else None,
         aggregates=aggregate(scored),
         cases=scored,

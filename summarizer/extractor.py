@@ -9,9 +9,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 
+from pydantic import ValidationError
+
 from summarizer.candidates import find_candidates
 from summarizer.config import Settings
-from summarizer.errors import ExtractionError
+from summarizer.errors import ExtractionError, SummarizerError
 from summarizer.grounding import ground, reask_message
 from summarizer.item import Item
 from summarizer.prompt import Prompt, load_prompt
@@ -23,6 +25,7 @@ from summarizer.providers import (
     open_backend,
     resolve_provider,
 )
+from summarizer.redact import redact
 from summarizer.schema import (
     SCHEMA_VERSION,
     ErrorInfo,
@@ -118,6 +121,24 @@ class Extractor:
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
+        try:
+            return self._extract(item)
+        except SummarizerError:
+            raise
+        except ValidationError as exc:
+            errors = exc.errors()
+            where = ".".join(str(part) for part in errors[0]["loc"]) or "record"
+            raise ExtractionError(
+                f"the {self.provider} provider's answer did not validate: {where}: "
+                f"{errors[0]['msg']}",
+                attempts=1,
+            ) from exc
+        except Exception as exc:  # a bug: still this item's failure, named, with its cause chained
+            raise ExtractionError(
+                f"unexpected {type(exc).__name__} while extracting: {exc}", attempts=1
+            ) from exc
+
+    def _extract(self, item: Item) -> Record:
         started = time.perf_counter()
         request = build_request(item, self.prompt, self.settings.metrics_only)
         sentences = request.sentences
@@ -181,7 +202,7 @@ class Extractor:
             source=source_of(item),
             error=ErrorInfo(
                 type=type(error).__name__,
-                message=str(error),
+                message=redact(str(error), self.settings.key_value()),
                 attempts=getattr(error, "attempts", 1),
             ),
             created_at=datetime.now(UTC),

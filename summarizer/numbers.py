@@ -4,7 +4,8 @@
 "−2.1" are values. These are not: the digits inside names ("NDCG@10", "Llama-3.1-70B", "GPT-4o",
 "Qwen2.5"), model versions written apart ("Claude 3.5 Sonnet", "Llama 3"), bare years ("2025"),
 list markers and citations ("(1)", "2)", "[12, 13]"), and references to parts of a paper
-("Section 3.2", "Table 4", "Eq. 2").
+("Section 3.2", "Table 4", "Eq. 2"). Digits in other scripts ("１２．５%", "٧٤٫٨") are read as their
+ASCII equivalents, whole, never in part; a number too large for a float is no mention at all.
 
 Two mentions state the same number when they agree as written, up to formatting: `same_written`
 ("26%" and "26 %", "1,000" and "1000"). `same_value` compares a value with a mention up to rounding,
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 _SCALES = {
@@ -67,6 +69,8 @@ _POINTER_BEFORE = re.compile(
 # "Claude 3.5 Sonnet", "Gemini 2.0 Flash": a capitalised word on both sides of a bare number.
 _CAPITAL_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s$")
 _CAPITAL_AFTER = re.compile(r"\s[A-Z][a-z]")
+# Decimal and thousands separators written outside ASCII: full-width, and Arabic.
+_SEPARATORS = {"\uff0e": ".", "\u066b": ".", "\uff0c": ",", "\u066c": ","}
 # "[12]", "[3, 4]", "[7-9]": the inside of a citation bracket.
 _CITATION_INSIDE = re.compile(r"[\d,\s\-\u2013]*")
 
@@ -104,12 +108,30 @@ def find_numbers(text: str) -> tuple[Mention, ...]:
 
     Cached: classification, grounding and scoring ask about the same sentences repeatedly.
     """
+    plain = text if text.isascii() else _ascii_digits(text)
     mentions = []
-    for match in _MENTION.finditer(text):
-        mention = _to_mention(text, match)
-        if mention is not None:
-            mentions.append(mention)
+    for match in _MENTION.finditer(plain):
+        mention = _to_mention(plain, match)
+        if mention is None or not _finite(mention):
+            continue  # a 400-digit number is no value a record can hold
+        if plain is not text:
+            mention = replace(mention, text=text[mention.start : mention.end])
+        mentions.append(mention)
     return tuple(mentions)
+
+
+def _finite(mention: Mention) -> bool:
+    return all(math.isfinite(v) for v in mention.candidates())
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` with every decimal digit written in ASCII ("１２" and "١٢" -> "12"), and a full-width
+    or Arabic decimal separator between digits as ".": one character for one, so offsets hold."""
+    chars = [str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text]
+    for at in range(1, len(chars) - 1):
+        if chars[at] in _SEPARATORS and chars[at - 1].isdigit() and chars[at + 1].isdigit():
+            chars[at] = _SEPARATORS[chars[at]]
+    return "".join(chars).replace("\uff05", "%")
 
 
 def parse_number(text: str) -> Mention | None:

@@ -9,10 +9,10 @@ pending for the next run.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -229,27 +229,32 @@ def _outage(error: ProviderError, what: str) -> FatalProviderError:
 def _run(
     items: list[Item], extractor: Extractor, progress: Progress | None, stopping: threading.Event
 ) -> Generator[_Outcome, None, None]:
-    """Yield outcomes in completion order, keeping at most two batches of work queued."""
+    """Yield outcomes in completion order.
+
+    Workers are daemon threads: on Ctrl-C, SIGTERM or a stop, the run returns at once with
+    every finished line written, and a request hanging in a worker neither delays the exit
+    nor sends anything further (`stopping` is set, so no worker starts another item).
+    """
     cap = extractor.backend.max_concurrency
     limit = min(extractor.settings.concurrency, cap) if cap else extractor.settings.concurrency
     if limit == 1:  # no threads to pay for when only one item may run at a time
         yield from (_one(extractor, item, progress, stopping) for item in items)
         return
-    pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="extract")
-    queued: set[Future[_Outcome]] = set()
-    try:
-        for item in items:
-            if len(queued) >= 2 * limit:
-                finished, queued = wait(queued, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in finished)
-            queued.add(pool.submit(_one, extractor, item, progress, stopping))
-        while queued:
-            finished, queued = wait(queued, return_when=FIRST_COMPLETED)
-            yield from (f.result() for f in finished)
-    finally:
-        # On Ctrl-C or a stop, drop queued items instead of waiting for them; finished lines
-        # are written, and requests in flight are not waited for.
-        pool.shutdown(wait=not queued, cancel_futures=True)
+    todo: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+    for item in items:
+        todo.put(item)
+
+    def work() -> None:
+        while (item := todo.get()) is not None:
+            done.put(_one(extractor, item, progress, stopping))
+
+    workers = min(limit, len(items))
+    for number in range(workers):
+        todo.put(None)
+        threading.Thread(target=work, name=f"extract-{number}", daemon=True).start()
+    for _ in items:
+        yield done.get()
 
 
 def _one(

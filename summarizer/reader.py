@@ -1,11 +1,19 @@
-"""Read sources: walk paths, recognise each file by content, and hand it to the right reader."""
+"""Read sources: walk paths, recognise each file by content, and hand it to the right reader.
+
+Files, folders, pipes (`<(zcat f.gz)`), devices and standard input are read through one bounded
+path: at most `MAX_INPUT_BYTES` of an input are ever held, and an item whose text is longer than
+`MAX_ITEM_CHARS` is reported instead of sent to a model.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from summarizer.abstracts import read_atom, read_json, read_text
 from summarizer.digest import looks_like_digest, read_digest
@@ -14,6 +22,10 @@ from summarizer.item import Item, Location, Problem
 Parser = Callable[[str, str], Iterator[Item | Problem]]
 
 _SUFFIXES = {".md", ".markdown", ".txt", ".json", ".jsonl", ".ndjson", ".xml", ".atom"}
+# A year of daily digests is about 10 MB, and 100,000 abstracts in one JSONL file about 200 MB.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+# A long abstract is 3,000 characters; a whole paper's text 60,000 to 100,000.
+MAX_ITEM_CHARS = 200_000
 
 
 @dataclass
@@ -29,10 +41,15 @@ class Reading:
         return sum(p.severity == "error" for p in self.problems)
 
 
-def read(paths: Iterable[str | Path]) -> Reading:
-    """Read every item from files, directories (walked recursively) and `-` (standard input)."""
+def read(
+    paths: Iterable[str | Path],
+    max_input_bytes: int | None = None,
+    max_item_chars: int | None = None,
+) -> Reading:
+    """Read every item from files, directories (walked recursively), pipes and `-` (standard
+    input). Inputs and items over the size limits (see `limits`) are reported, not read."""
     reading = Reading()
-    for entry in iter_read(paths):
+    for entry in iter_read(paths, max_input_bytes, max_item_chars):
         if isinstance(entry, Item):
             reading.items.append(entry)
         else:
@@ -40,43 +57,108 @@ def read(paths: Iterable[str | Path]) -> Reading:
     return reading
 
 
-def iter_read(paths: Iterable[str | Path]) -> Iterator[Item | Problem]:
+def limits(
+    max_input_bytes: int | None = None, max_item_chars: int | None = None
+) -> tuple[int, int]:
+    """The size limits in force: the arguments, else `SUMMARIZE_MAX_INPUT_BYTES` and
+    `SUMMARIZE_MAX_ITEM_CHARS`, else the defaults."""
+    return (
+        max_input_bytes or _env_int("SUMMARIZE_MAX_INPUT_BYTES") or MAX_INPUT_BYTES,
+        max_item_chars or _env_int("SUMMARIZE_MAX_ITEM_CHARS") or MAX_ITEM_CHARS,
+    )
+
+
+def _env_int(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def iter_read(
+    paths: Iterable[str | Path],
+    max_input_bytes: int | None = None,
+    max_item_chars: int | None = None,
+) -> Iterator[Item | Problem]:
     """Like `read`, but streams items and problems as they are found."""
+    input_limit, item_limit = limits(max_input_bytes, max_item_chars)
     for raw in paths:
-        if str(raw) == "-":
-            yield from parse_text(sys.stdin.read(), "<stdin>")
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if file.suffix.lower() in _SUFFIXES and not _hidden(file, path):
-                    yield from read_file(file)
-        elif path.is_file():
-            yield from read_file(path)
-        else:
-            yield Problem(location=Location(path=str(path), line=1), message="no such file")
+        for entry in _read_path(str(raw), input_limit):
+            if isinstance(entry, Item) and len(entry.text) > item_limit:
+                yield Problem(
+                    location=entry.location,
+                    message=f"item text has {len(entry.text):,} characters, over the limit of "
+                    f"{item_limit:,} (SUMMARIZE_MAX_ITEM_CHARS); skipped",
+                )
+            else:
+                yield entry
+
+
+def _read_path(raw: str, limit: int) -> Iterator[Item | Problem]:
+    if raw == "-":
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # a text stream without bytes underneath (tests, notebooks)
+            yield from parse_text(sys.stdin.read(limit + 1)[: limit + 1], "<stdin>")
+            return
+        yield from _read_stream(stdin, "<stdin>", limit)
+        return
+    path = Path(raw)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        yield _problem(raw, "no such file")
+        return
+    except OSError as exc:
+        yield _problem(raw, f"cannot read: {exc.strerror or exc}")
+        return
+    if stat.S_ISDIR(mode):
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            if file.suffix.lower() in _SUFFIXES and not _hidden(file, path):
+                yield from read_file(file, limit)
+    elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        yield from read_file(path, limit)  # a pipe such as <(cat f), or a device, is streamed
+    else:
+        yield _problem(raw, "not a file, folder or pipe; skipped")
+
+
+def _problem(path: str, message: str) -> Problem:
+    return Problem(location=Location(path=path, line=1), message=message)
 
 
 def _hidden(file: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in file.relative_to(root).parts)
 
 
-def read_file(path: Path) -> Iterator[Item | Problem]:
-    """Items of one file; a binary or non-UTF-8 file yields a single problem."""
-    data = path.read_bytes()
+def read_file(path: Path, max_input_bytes: int = MAX_INPUT_BYTES) -> Iterator[Item | Problem]:
+    """Items of one file; a binary, non-UTF-8, unreadable or oversized file yields one problem."""
+    try:
+        with path.open("rb") as stream:
+            yield from _read_stream(stream, str(path), max_input_bytes)
+    except OSError as exc:
+        yield _problem(str(path), f"cannot read: {exc.strerror or exc}")
+
+
+def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Problem]:
+    # At most `limit` bytes are ever held: /dev/zero or an endless pipe is refused, not read.
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        yield _problem(
+            name,
+            f"input is larger than {limit:,} bytes (SUMMARIZE_MAX_INPUT_BYTES); split it or "
+            "raise the limit",
+        )
+        return
     if b"\x00" in data:
-        yield Problem(location=Location(path=str(path), line=1), message="binary file, skipped")
+        yield _problem(name, "binary file, skipped")
         return
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         yield Problem(
-            location=Location(path=str(path), line=line),
+            location=Location(path=name, line=line),
             message=f"not UTF-8 (byte {data[exc.start]:#04x}); re-save the file as UTF-8",
         )
         return
-    yield from parse_text(text, str(path))
+    yield from parse_text(text, name)
 
 
 def parse_text(text: str, path: str) -> Iterator[Item | Problem]:

@@ -202,7 +202,8 @@ class Metric(BaseModel):
     then `grounded` is false)."""
 
     metric: str
-    value: float | None
+    # A non-finite value would be written as null in JSON: refused, never silently nulled.
+    value: float | None = Field(allow_inf_nan=False)
     value_text: str
     unit: str | None = None
     benchmark: str | None = None

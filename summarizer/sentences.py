@@ -8,6 +8,8 @@ the "ii) ... iii)" list markers that digest summaries use.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from dataclasses import dataclass
 
@@ -91,7 +93,10 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
+    # Spans are sorted and disjoint (finditer's matches): a binary search keeps long texts with
+    # many TeX spans linear-time overall.
+    at = bisect.bisect_right(spans, (pos, math.inf)) - 1
+    return at >= 0 and spans[at][0] <= pos < spans[at][1]
 
 
 def _is_abbreviation(text: str, start: int, dot_end: int) -> bool:

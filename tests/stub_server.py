@@ -3,9 +3,11 @@
 It answers `/v1/chat/completions` in tools mode with a valid extraction built from the request's
 numbered sentences and schema (the first value offered becomes a metric citing its sentence),
 after an optional fixed delay. A queue of faults (`401`, `429`, `500`, `timeout`, `drop`,
-`malformed`, `truncated`, `invalid`) is served first, one per request; `always` serves one
-fault to every request after that (an outage). Run it as a script for the benchmark:
-`python tests/stub_server.py --delay 0.2 --port-file PORT`.
+`malformed`, `truncated`, `invalid`, `hang` (never answers), `trickle` (a body at one byte a
+second), `echo401` (a 401 whose text repeats the request's headers, key included), `html` (a
+200 that is an HTML page)) is served first, one per request; `always` serves one fault to every
+request after that (an outage). Run it as a script for the benchmark and the signal tests:
+`python tests/stub_server.py --delay 0.2 --port-file PORT [--always FAULT]`.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Stub:
         self.faults: deque[str] = deque(faults or [])
         self.always: str | None = None
         self.requests: list[dict[str, Any]] = []
+        self.log: str | None = None  # a file that gets a line per request received
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -128,6 +131,9 @@ class Stub:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub.lock:
                     stub.requests.append(body)
+                    if stub.log is not None:
+                        with open(stub.log, "a", encoding="utf-8") as log:
+                            log.write(f"{body.get('model')}\n")
                     fault = stub.faults.popleft() if stub.faults else stub.always
                 if stub.delay:
                     time.sleep(stub.delay)
@@ -140,6 +146,20 @@ class Stub:
                     return
                 if fault == "timeout":
                     time.sleep(2.0)
+                if fault == "hang":
+                    time.sleep(3600)
+                    return
+                if fault == "trickle":
+                    self._trickle(json.dumps(completion(body, json.dumps(answer(body)), "stop")))
+                    return
+                if fault == "echo401":
+                    echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                    payload = {"error": {"message": f"bad request headers: {echoed}"}}
+                    self._send(401, json.dumps(payload).encode())
+                    return
+                if fault == "html":
+                    self._send(200, b"<html><body>Bad gateway</body></html>", content="text/html")
+                    return
                 if fault in {"401", "429", "500"}:
                     payload = {"error": {"message": f"stub fault {fault}", "type": "stub"}}
                     self._send(int(fault), json.dumps(payload).encode(), {"Retry-After": "0"})
@@ -157,11 +177,25 @@ class Stub:
                     arguments = json.dumps(broken)
                 self._send(200, json.dumps(completion(body, arguments, finish)).encode())
 
+            def _trickle(self, text: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                for char in text:
+                    self.wfile.write(char.encode())
+                    self.wfile.flush()
+                    time.sleep(1.0)
+
             def _send(
-                self, status: int, data: bytes, headers: dict[str, str] | None = None
+                self,
+                status: int,
+                data: bytes,
+                headers: dict[str, str] | None = None,
+                content: str = "application/json",
             ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content)
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
@@ -175,8 +209,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--port-file", help="write the chosen port here once listening")
+    parser.add_argument("--always", help="serve this fault to every request")
+    parser.add_argument("--log", help="append a line to this file per request received")
     args = parser.parse_args()
     stub = Stub(delay=args.delay)
+    stub.always = args.always
+    stub.log = args.log
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as f:
             f.write(str(stub.port))

@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_ROWS
+from conftest import ARCHIVE_ROWS, clean_env
 from jsonschema import Draft202012Validator
+from stub_server import Stub
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -132,3 +133,71 @@ def test_help_does_not_import_the_toolkit() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_a_key_echoed_by_the_server_and_url_passwords_never_reach_disk_or_output(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    """Like the cassette check: grep every file written, and stdout and stderr."""
+    secret, password = "sk-echoed-0123456789abcdefKEY", "hunter2-password"
+    stub = Stub().start()
+    stub.always = "echo401"
+    try:
+        env = {**clean_env(), "OPENAI_API_KEY": secret}
+        url = f"http://user:{password}@127.0.0.1:{stub.port}/v1"
+        seed = str(fixtures / "seed_digest.txt")
+        runs = [
+            ["extract", seed, "-o", "out.jsonl", "--base-url", stub.base_url, "--limit", "2"],
+            ["extract", seed, "-o", "out2.jsonl", "--base-url", url, "--limit", "2"],
+            ["eval", "seed_digest", "--provider", "openai", "--base-url", url, "--out", "r"],
+        ]
+        outputs = []
+        for args in runs:
+            run = subprocess.run(
+                [sys.executable, "-m", "summarizer.cli", *args],
+                env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
+            )  # fmt: skip
+            assert "Traceback" not in run.stderr, run.stderr
+            outputs += [run.stdout, run.stderr]
+    finally:
+        stub.stop()
+    assert any("401" in text for text in outputs)
+    written = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert written
+    for text in outputs + written:
+        assert secret not in text
+        assert secret[3:20] not in text
+        assert password not in text
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--concurrency", "0"), ("--concurrency", "1000"), ("--max-tokens", "5"),
+                        ("--limit", "-1"), ("--timeout", "0")],
+)  # fmt: skip
+def test_out_of_range_options_are_one_line_and_exit_2(
+    fixtures: Path, tmp_path: Path, flag: str, value: str
+) -> None:
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["extract", str(fixtures / "seed_digest.txt"), "-o", str(out), flag, value]
+    )
+    assert result.exit_code == 2
+    assert flag in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("target", ["folder", "under-a-file", "device"])
+def test_unusable_output_paths_are_one_line_and_exit_2(
+    fixtures: Path, tmp_path: Path, target: str
+) -> None:
+    (tmp_path / "file").write_text("x")
+    path = {"folder": tmp_path, "under-a-file": tmp_path / "file" / "o.jsonl"}.get(
+        target, Path("/dev/full")
+    )
+    result = runner.invoke(
+        app, ["extract", str(fixtures / "seed_digest.txt"), "-o", str(path), "--provider", "rules"]
+    )
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -102,3 +102,28 @@ def test_digest_detection() -> None:
     assert looks_like_digest("## Papers for 2025-01-01\n")
     assert looks_like_digest("| Title | Authors | Summary |\n|---|---|---|\n")
     assert not looks_like_digest("We introduce a model. It is good.")
+
+
+def test_rows_without_their_leading_pipe_are_read() -> None:
+    text = (
+        "## Papers for 2025-02-20\n\n"
+        "Title | Authors | Summary\n"
+        "---|---|---\n"
+        "| First paper | A. One | It reports 74.8% accuracy. |\n"
+        "Second paper | B. Two | It runs 3x faster. |\n"
+        "Third paper | C. Three | Its error drops by 12%.\n"
+    )
+    entries = list(read_digest(text, "d.md"))
+    assert [e.title for e in entries if isinstance(e, Item)] == [
+        "First paper",
+        "Second paper",
+        "Third paper",
+    ]
+    assert not [e for e in entries if isinstance(e, Problem)]
+
+
+def test_a_paragraph_after_the_table_is_not_a_row() -> None:
+    text = "| Title | Authors | Summary |\n|---|---|---|\n| A | B | C. |\n\nSee a | b.\n"
+    entries = list(read_digest(text, "d.md"))
+    assert [e.title for e in entries if isinstance(e, Item)] == ["A"]
+    assert not [e for e in entries if isinstance(e, Problem)]

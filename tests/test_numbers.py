@@ -74,3 +74,25 @@ def test_a_number_inserted_into_a_sentence_is_found(value: float, unit: str, pla
 def test_arbitrary_text_never_raises(text: str) -> None:
     for mention in find_numbers(text):
         assert text[mention.start : mention.end] == mention.text
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "value", "unit"),
+    [
+        ("of \uff11\uff12\uff0e\uff15% on X", "\uff11\uff12\uff0e\uff15%", 12.5, "%"),
+        ("of \uff11\uff12\uff0e\uff15\uff05 on X", "\uff11\uff12\uff0e\uff15\uff05", 12.5, "%"),
+        ("is \u0667\u0664\u066b\u0668 points", "\u0667\u0664\u066b\u0668 points", 74.8, "points"),
+        ("is \u0967\u0968 percent", "\u0967\u0968 percent", 12, "%"),
+    ],
+)  # fmt: skip
+def test_digits_of_other_scripts_are_read_whole(
+    text: str, written: str, value: float, unit: str
+) -> None:
+    (mention,) = find_numbers(text)
+    assert (mention.text, mention.value, mention.unit) == (written, value, unit)
+    assert text[mention.start : mention.end] == written
+
+
+def test_a_number_too_large_for_a_float_is_no_mention() -> None:
+    text = "a count of " + "9" * 400 + " and 74.8%"
+    assert [m.text for m in find_numbers(text)] == ["74.8%"]

@@ -245,3 +245,103 @@ def test_no_work_starts_no_model(stub: Stub, fixtures: Path, tmp_path: Path) -> 
             assert run.returncode == 2
             assert "does not exist" in run.stderr
     assert len(stub.requests) == sent
+
+
+@pytest.mark.parametrize("second_flags", [[], ["--retry-failed"]], ids=["plain", "retry-failed"])
+def test_a_second_run_on_the_same_output_refuses_and_loses_nothing(
+    stub: Stub, fixtures: Path, tmp_path: Path, second_flags: list[str]
+) -> None:
+    stub.delay = 0.2
+    out = tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
+        "-o", str(out), "--base-url", stub.base_url, "--model", "stub-model",
+        "--concurrency", "2",
+    ]  # fmt: skip
+    env = clean_env()
+    first = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    time.sleep(1.0)
+    second = subprocess.run(
+        [*command, *second_flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    _, first_err = first.communicate(timeout=60)
+    assert second.returncode == 2, second.stderr
+    assert f"another run (process {first.pid})" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0, first_err
+    keys = Counter(line["key"] for line in lines_of(out))
+    assert len(keys) == 20
+    assert set(keys.values()) == {1}
+
+
+def _hung_run(
+    tmp_path: Path, fixtures: Path, *flags: str
+) -> tuple[subprocess.Popen[str], subprocess.Popen[bytes]]:
+    """A `summarize extract` against a stub process that never answers, and that stub."""
+    port_file = tmp_path / "port"
+    stub = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "stub_server.py"), "--port-file", str(port_file),
+         "--always", "hang", "--log", str(tmp_path / "requests.log")],
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not (port_file.exists() and port_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port_file.read_text()}/v1"
+    command = [
+        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
+        "-o", str(tmp_path / "out.jsonl"), "--base-url", url, "--model", "stub-model", *flags,
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    return run, stub
+
+
+@pytest.mark.parametrize("concurrency", ["1", "4"])
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_ends_a_hung_run_within_seconds(
+    fixtures: Path, tmp_path: Path, sent: signal.Signals, concurrency: str
+) -> None:
+    run, stub = _hung_run(tmp_path, fixtures, "--concurrency", concurrency)
+    try:
+        log = tmp_path / "requests.log"
+        deadline = time.monotonic() + 30
+        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the requests are in flight, and hang
+        sent_at = time.monotonic()
+        run.send_signal(sent)
+        _, err = run.communicate(timeout=30)
+        took = time.monotonic() - sent_at
+    finally:
+        for process in (run, stub):
+            process.kill()
+            process.wait()
+    assert took < 5, f"{took:.1f}s"
+    assert run.returncode == (143 if sent == signal.SIGTERM else 130), err
+    assert "Run the same command to resume" in err
+    assert "Traceback" not in err
+
+
+def test_timeout_bounds_an_item_against_a_server_that_never_answers(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    run, stub = _hung_run(tmp_path, fixtures, "--limit", "1", "--timeout", "5")
+    try:
+        _, err = run.communicate(timeout=60)
+    finally:
+        for process in (run, stub):
+            process.kill()
+            process.wait()
+    assert time.monotonic() - started < 30
+    lines = lines_of(tmp_path / "out.jsonl")
+    assert [line["status"] for line in lines] == ["error"], err
+    assert "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def backend_for(stub: Stub, **overrides: object) -> OpenAIBackend:
         "api_key": SECRET,
         "model": "stub-model",
         "timeout_s": 1.0,
+        "item_timeout_s": 30.0,  # the tests of the item limit set their own
         "retry_max_wait_s": 0.01,
     }
     return OpenAIBackend(Settings.model_validate({**fields, **overrides}))
@@ -158,3 +160,53 @@ def test_json_schema_mode_sends_a_strict_schema_with_the_enum(
     assert metric["properties"]["comparison"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
     assert [c.text for c in request_.candidates] == ["3x"]
     assert metric["properties"]["value_text"] == {"enum": ["3x"], "type": "string"}
+
+
+def test_a_trickled_body_times_out_as_a_whole(stub: Stub, request_: Request) -> None:
+    """One byte a second never trips a per-read timeout; the request's limit covers the body."""
+    stub.always = "trickle"
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="endpoint failed: APITimeoutError"):
+        backend_for(stub, timeout_s=2.0, max_transport_retries=0).complete(request_)
+    assert time.monotonic() - started < 6
+
+
+def test_the_item_limit_bounds_retries_of_a_hung_endpoint(stub: Stub, request_: Request) -> None:
+    stub.always = "hang"
+    started = time.monotonic()
+    with pytest.raises(ProviderError):
+        backend_for(stub, timeout_s=1.0, item_timeout_s=2.5, max_transport_retries=10).complete(
+            request_
+        )
+    assert time.monotonic() - started < 4.5
+    assert len(stub.requests) <= 3
+
+
+def test_a_body_that_is_not_a_completion_is_retried_then_named(
+    stub: Stub, request_: Request
+) -> None:
+    stub.faults.append("html")
+    assert backend_for(stub).complete(request_).attempts == 1  # retried like a garbled body
+    stub.always = "html"
+    with pytest.raises(ProviderError, match="something other than a chat completion: <html>"):
+        backend_for(stub, max_transport_retries=1).complete(request_)
+
+
+def test_invalid_output_is_named_not_wrapped_in_xml(stub: Stub, request_: Request) -> None:
+    stub.faults.extend(["invalid"] * 5)
+    with pytest.raises(ExtractionError) as caught:
+        backend_for(stub, max_reasks=0).complete(request_)
+    message = str(caught.value)
+    assert "<failed_attempts>" not in message
+    assert message.endswith("objective: Field required"), message
+
+
+def test_a_key_echoed_by_the_server_is_redacted(stub: Stub, request_: Request) -> None:
+    stub.always = "echo401"
+    with pytest.raises(ProviderError) as caught:
+        backend_for(stub).complete(request_)
+    message = str(caught.value)
+    assert "HTTP 401" in message
+    assert "authorization" in message.lower()  # the echo is there, its value is not
+    assert SECRET not in message
+    assert SECRET[3:] not in message

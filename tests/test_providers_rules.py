@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 from grounding_check import grounding_violations
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from summarizer import Extractor, Record, Settings, read
+from summarizer import Extractor, Item, Location, Record, Settings, SummarizerError, read
 from summarizer.numbers import find_numbers
 from summarizer.providers.rules import classify, extract_by_rules
 from summarizer.sentences import split_sentences
@@ -68,3 +70,20 @@ def test_rules_provider_fills_provenance(records: dict[str, list[Record]]) -> No
     assert (record.provenance.provider, record.provenance.model) == ("rules", "rules-v1")
     assert record.provenance.usage.prompt_tokens == 0
     assert record.source.kind == "digest"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="iv)(.|:;,%0123456789 aAxX-\u2013*_", min_size=1, max_size=60).filter(
+        str.strip
+    )
+)
+def test_any_summary_gives_a_record_or_a_summarizer_error(text: str) -> None:
+    """Fuzzed digest summaries ("i)" alone, markers and numbers) never escape the hierarchy."""
+    item = Item(kind="digest", title="T", text=text, location=Location(path="d.md", line=1))
+    with Extractor(Settings(provider="rules")) as extractor:
+        try:
+            record = extractor.extract(item)
+        except SummarizerError:
+            return
+    Record.model_validate_json(record.model_dump_json())

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 import io
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from summarizer import read
+from summarizer import Item, read
+from summarizer.candidates import find_candidates
+from summarizer.reader import parse_text
+from summarizer.sentences import split_sentences
 
 
 def test_directory_is_walked_and_files_recognised_by_content(fixtures: Path) -> None:
@@ -52,3 +60,109 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, fixtures: Path) -> None:
     reading = read(["-"])
     assert len(reading.items) == 5
     assert reading.items[0].location.path == "<stdin>"
+
+
+def test_deeply_nested_json_is_one_problem_and_the_run_goes_on(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "nested.jsonl").write_text('{"abstract": ' + "[" * 100_000 + "\n")
+    paths = [tmp_path / "nested.json", tmp_path / "nested.jsonl", fixtures / "seed_digest.txt"]
+    reading = read(paths)
+    assert len(reading.items) == 20
+    messages = [str(p) for p in reading.problems]
+    assert any("nested.json:1: error: invalid JSON: nested too deeply" in m for m in messages)
+    assert any("nested.jsonl:1: error: invalid JSON" in m for m in messages)
+
+
+def test_an_endless_input_is_refused_at_the_limit_and_the_run_goes_on(fixtures: Path) -> None:
+    reading = read(["/dev/zero", fixtures / "seed_digest.txt"], max_input_bytes=1_000_000)
+    assert len(reading.items) == 20
+    assert "input is larger than 1,000,000 bytes" in reading.problems[0].message
+    assert reading.problems[0].location.path == "/dev/zero"
+
+
+def test_an_item_over_the_size_limit_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"abstract": "short."}\n{"abstract": "' + "long " * 1000 + '"}\n')
+    reading = read([path], max_item_chars=1000)
+    assert [i.text for i in reading.items] == ["short."]
+    assert str(reading.problems[0]).startswith(f"{path}:2: error: item text has 4,999 characters")
+
+
+def test_a_fifo_is_read_like_a_file(fixtures: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    text = (fixtures / "seed_digest.txt").read_bytes()
+
+    def feed() -> None:
+        with fifo.open("wb") as pipe:
+            pipe.write(text)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    reading = read([fifo])
+    writer.join()
+    assert len(reading.items) == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.json", "", "file holds no JSON object"),
+        ("empty.jsonl", "\n\n", "file holds no JSON object"),
+        ("other.xml", "<?xml version='1.0'?><rss><item/></rss>", "XML is not an Atom feed"),
+        ("feed.xml", '<feed xmlns="http://www.w3.org/2005/Atom"></feed>', "Atom feed has no"),
+    ],
+)
+def test_inputs_that_hold_nothing_say_so(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    reading = read([tmp_path / name])
+    assert reading.items == []
+    assert message in reading.problems[0].message
+
+
+# Shapes that made reading quadratic: long runs, unclosed brackets and links, repeated markers.
+_HOSTILE = [
+    "a", "[", "[a](", "](", "(", "( read more on ", "- read more on ", "arxiv.org/abs/",
+    "arXiv:a", "$x$. A ", "x.y-", "*a", "_", " ", "|", "1", "1.", "(1) ",
+]  # fmt: skip
+_SIZE = 20_000
+
+
+def _reading_cost(text: str) -> float:
+    """Seconds to read `text` as a digest and split and scan each item for numbers; best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for entry in parse_text(text, "hostile.md"):
+            if isinstance(entry, Item):
+                find_candidates(split_sentences(entry.text))
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _digest(cell: str, where: str) -> str:
+    title, summary = (cell, "A summary.") if where == "title" else ("A title", cell)
+    return f"| Title | Authors | Summary |\n|---|---|---|\n| {title} | A. Author | {summary} |\n"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fragment=st.one_of(
+        st.sampled_from(_HOSTILE), st.text(alphabet="[]()|$.aA1 \\*_-:/@%", min_size=1, max_size=6)
+    ),
+    where=st.sampled_from(["title", "summary"]),
+)
+def test_reading_stays_linear_on_hostile_lines(fixtures: Path, fragment: str, where: str) -> None:
+    """Time per byte of one long hostile row, against a same-size ordinary digest in the same
+    test: a ratio, so the bound holds on any machine. Quadratic code scores in the thousands."""
+    rows = (fixtures / "seed_digest.txt").read_text()
+    ordinary = (rows * (_SIZE // len(rows) + 1))[:_SIZE]
+    hostile = _digest((fragment * (_SIZE // len(fragment) + 1))[:_SIZE], where)
+    ratio = (_reading_cost(hostile) / len(hostile)) / (_reading_cost(ordinary) / len(ordinary))
+    assert ratio < 25, f"{fragment!r} in the {where}: {ratio:.0f}x an ordinary digest per byte"

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from summarizer import read
 from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
-from summarizer.schema import answer_model, record_json_schema, render_json_schema
+from summarizer.schema import Metric, answer_model, record_json_schema, render_json_schema
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("SUMMARIZE_UPDATE_SNAPSHOTS") == "1"
@@ -107,3 +107,10 @@ def test_at_least_asks_for_the_likely_results() -> None:
     assert schema["properties"]["headline_metrics"]["minItems"] == 2
     none = answer_model((), 3, at_least=2).model_json_schema()
     assert none["properties"]["headline_metrics"].get("minItems", 0) == 0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_metric_never_holds_a_non_finite_value(value: float) -> None:
+    """JSON has no Infinity: such a value would be written as null in a record marked ok."""
+    with pytest.raises(ValidationError, match="finite"):
+        Metric(metric="m", value=value, value_text="Infinity", evidence=[], grounded=False)

@@ -39,9 +39,10 @@ from summarizer.weights import DEFAULT, cache_dir, ensure_model
 
 log = logging.getLogger("summarizer.local")
 
-# llama.cpp-specific request fields; the server's tools mode turns the schema into a grammar.
+# llama.cpp-specific request fields.
 LOCAL_OPTIONS: dict[str, str | int | float | bool] = {"repeat_penalty": 1.1}
 CONTEXT_TOKENS = 4096
+LOCAL_TIMEOUT_S = 600.0
 STARTUP_TIMEOUT_S = 180.0
 KEEP_LOGS = 5
 # Long enough that prompt evaluation runs the batched matrix kernels, not only the
@@ -72,8 +73,16 @@ def local_settings(settings: Settings, base_url: str, model: str) -> Settings:
     """The settings the embedded server is called with (shared with the recorded tests)."""
     options = {**LOCAL_OPTIONS, **settings.request_options}
     mode = "tools" if settings.mode == "auto" else settings.mode
+    # A paper takes 30-80 s on 2 cores; slower machines and long texts need more.
+    timeout = settings.timeout_s or LOCAL_TIMEOUT_S
     return settings.model_copy(
-        update={"base_url": base_url, "model": model, "mode": mode, "request_options": options}
+        update={
+            "base_url": base_url,
+            "model": model,
+            "mode": mode,
+            "request_options": options,
+            "timeout_s": timeout,
+        }
     )
 
 

@@ -6,6 +6,9 @@ Two kinds of failure are handled apart and never fed to each other:
 - invalid output is re-asked by instructor, feeding back only the validation errors.
 A completion cut off at the token limit is re-asked once more with a request to be brief, and
 raises `TruncatedOutputError` if it keeps happening.
+
+Time is bounded twice (see `deadline`): each request, body included, by `timeout_s`, and each
+item, over all its requests, retries and re-asks, by `item_timeout_s`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from urllib.parse import urlparse
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -41,11 +45,17 @@ from summarizer.errors import (
 )
 from summarizer.prompt import Message
 from summarizer.providers.base import Completion, Request
+from summarizer.providers.deadline import Deadline, DeadlineClient
+from summarizer.providers.formats import schema_object_response_format, strict_response_format
+from summarizer.redact import redact
 from summarizer.schema import Extraction, answer_model
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
+    # instructor's JSON Schema mode, sent in the dialect of llama-cpp-python's server (and of
+    # Together's and Anyscale's JSON mode): {"type": "json_object", "schema": ...}.
+    "json_object_schema": instructor.Mode.JSON_SCHEMA,
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
@@ -87,6 +97,20 @@ def model_name(settings: Settings) -> str:
     return settings.model or "gpt-4o-mini"
 
 
+# A remote endpoint answers non-streamed requests after generating the whole completion.
+REMOTE_TIMEOUT_S = 180.0
+
+
+def request_timeout(settings: Settings) -> float:
+    """Seconds one request may take, body included: `timeout_s`, else the remote default."""
+    return settings.timeout_s or REMOTE_TIMEOUT_S
+
+
+def item_timeout(settings: Settings) -> float:
+    """Seconds one item may take over all its requests: `item_timeout_s`, else three requests'."""
+    return settings.item_timeout_s or 3 * request_timeout(settings)
+
+
 def pick_mode(settings: Settings) -> str:
     """Strict JSON Schema on OpenAI's own API; elsewhere tool calling, which most servers
     constrain with a grammar."""
@@ -96,10 +120,18 @@ def pick_mode(settings: Settings) -> str:
     return "json_schema" if host.endswith("openai.com") else "tools"
 
 
+class _NotACompletion(Exception):
+    """A 2xx body that is not a chat completion (an HTML error page from a proxy, say)."""
+
+    def __init__(self, body: object) -> None:
+        text = body if isinstance(body, str) else type(body).__name__
+        super().__init__(" ".join(text.split())[:200])
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError):
         return True
-    if isinstance(exc, json.JSONDecodeError):
+    if isinstance(exc, json.JSONDecodeError | _NotACompletion):
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
@@ -119,6 +151,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
 class _Tally:
     """Tokens and model calls of one item, summed over transport retries and re-asks."""
 
+    deadline: Deadline
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -141,13 +174,21 @@ class OpenAIBackend:
         self._healthy = healthy or (lambda: True)
         self.settings = settings
         self.model = model_name(settings)
-        self.mode = _MODES[pick_mode(settings)]
+        self.mode_name = pick_mode(settings)
+        self.mode = _MODES[self.mode_name]
+        self._format = (
+            schema_object_response_format
+            if self.mode_name == "json_object_schema"
+            else strict_response_format
+        )
         # The SDK's own retries are off: tenacity does them, so they are bounded in one place.
+        self._timeout = request_timeout(settings)
         self._client = openai.OpenAI(
             base_url=settings.base_url,
             api_key=settings.key_value() or "unused",
             max_retries=0,
-            timeout=settings.timeout_s,
+            timeout=self._timeout,
+            http_client=DeadlineClient(),
         )
         self._backoff = wait_exponential_jitter(initial=1, max=settings.retry_max_wait_s)
 
@@ -157,7 +198,7 @@ class OpenAIBackend:
 
     def complete(self, request: Request) -> Completion:
         """Extract from `request.messages`, re-asking on truncation up to `max_reasks` times."""
-        tally = _Tally()
+        tally = _Tally(Deadline(item_timeout(self.settings)))
         messages = list(request.messages)
         answer = response_model(request)
         for attempt in range(self.settings.max_reasks + 1):
@@ -197,7 +238,7 @@ class OpenAIBackend:
             if isinstance(cause, ProviderError | IncompleteOutputException):
                 raise cause from None
             raise ExtractionError(
-                f"output did not validate after {tally.calls} attempts: {_first_line(exc)}",
+                f"output did not validate after {tally.calls} attempts: {_why(exc)}",
                 attempts=tally.calls,
                 last_output=_raw_text(exc.last_completion),
                 prompt_tokens=tally.prompt_tokens,
@@ -210,8 +251,8 @@ class OpenAIBackend:
         def create(**kwargs: Any) -> Any:
             response_format = kwargs.get("response_format")
             if isinstance(response_format, dict) and "json_schema" in response_format:
-                kwargs["response_format"] = strict_response_format(response_format)
-            response = self._create_with_retries(**kwargs)
+                kwargs["response_format"] = self._format(response_format)
+            response = self._create_with_retries(tally.deadline, **kwargs)
             tally.calls += 1
             usage = response.usage
             if usage is not None:
@@ -227,32 +268,65 @@ class OpenAIBackend:
 
         return create
 
-    def _create_with_retries(self, **kwargs: Any) -> Any:
+    def _create_with_retries(self, deadline: Deadline, **kwargs: Any) -> Any:
         retrying = Retrying(
             retry=retry_if_exception(_is_transient),
             stop=stop_any(
                 stop_after_attempt(self.settings.max_transport_retries + 1),
                 _stop_when_gone(self._healthy),
+                _stop_at(deadline),
             ),
-            wait=self._wait,
+            wait=lambda state: min(self._wait(state), max(deadline.remaining(), 0.0)),
             reraise=True,
         )
+
+        def send(**kwargs: Any) -> Any:
+            left = deadline.remaining()
+            if left <= 0:
+                raise ProviderError(
+                    f"the item took longer than its {deadline.seconds:g}s limit over all its "
+                    "requests; raise --timeout if the endpoint is slow",
+                    self.provider,
+                    retrying.statistics.get("attempt_number", 1),
+                )
+            response = self._client.chat.completions.create(
+                **kwargs, timeout=min(self._timeout, left)
+            )
+            if not isinstance(response, ChatCompletion):  # the SDK passes non-JSON bodies on
+                raise _NotACompletion(response)
+            return response
+
         try:
-            return retrying(self._client.chat.completions.create, **kwargs)
+            return retrying(send, **kwargs)
         except openai.APIStatusError as exc:
             fatal = exc.status_code in _FATAL_STATUS
             raise (FatalProviderError if fatal else ProviderError)(
-                f"{self.provider} endpoint answered HTTP {exc.status_code}: {_status_message(exc)}",
+                self._redact(
+                    f"{self.provider} endpoint answered HTTP {exc.status_code}: "
+                    f"{_status_message(exc)}"
+                ),
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
             ) from exc
+        except _NotACompletion as exc:
+            raise ProviderError(
+                self._redact(
+                    f"{self.provider} endpoint answered with something other than a chat "
+                    f"completion: {_first_line(exc)}; check --base-url"
+                ),
+                self.provider,
+                retrying.statistics.get("attempt_number", 1),
+            ) from None
         except (openai.APIError, json.JSONDecodeError) as exc:
             raise ProviderError(
-                f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}",
+                self._redact(f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}"),
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
                 unreachable=_unreachable(exc),
             ) from exc
+
+    def _redact(self, message: str) -> str:
+        return redact(message, self.settings.key_value())
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -262,32 +336,14 @@ class OpenAIBackend:
         return float(self._backoff(state))
 
 
-def strict_response_format(response_format: dict[str, Any]) -> dict[str, Any]:
-    """`response_format` in OpenAI's strict structured-output form, which the endpoint enforces
-    (instructor sends it non-strict): every object closed and every property required, an
-    optional one as nullable."""
-    inner = dict(response_format["json_schema"])
-    inner["schema"] = _strict(inner["schema"])
-    inner["strict"] = True
-    return {**response_format, "json_schema": inner}
+class _stop_at(stop_base):
+    """Stop retrying once the item's deadline has passed."""
 
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
 
-def _strict(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_strict(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _strict(v) for k, v in node.items() if k not in {"default", "title"}}
-    if "const" in out:  # one allowed value, written as the enum OpenAI documents
-        out["enum"] = [out.pop("const")]
-    if out.get("type") == "object" and "properties" in out:
-        required = set(out.get("required", []))
-        for name, prop in out["properties"].items():
-            if name not in required and "anyOf" not in prop:
-                out["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
-        out["required"] = list(out["properties"])
-        out["additionalProperties"] = False
-    return out
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline.passed()
 
 
 class _stop_when_gone(stop_base):
@@ -298,6 +354,20 @@ class _stop_when_gone(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return not self.healthy()
+
+
+def _why(exc: InstructorRetryException) -> str:
+    """What was wrong with the last answer, in one line (instructor's own message is XML)."""
+    attempts = getattr(exc, "failed_attempts", None) or []
+    last: BaseException = attempts[-1].exception if attempts else (exc.__cause__ or exc)
+    if isinstance(last, ValidationError):
+        errors = last.errors()
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the answer"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    line = _first_line(last)
+    return line if not line.startswith("<") else type(last).__name__
 
 
 def _first_line(exc: BaseException) -> str:
