@@ -46,6 +46,16 @@ def settings_for(stub: Stub, **extra: object) -> Settings:
     return Settings.model_validate({**fields, **extra})
 
 
+def seed_extract(fixtures: Path, out: Path, url: str, *flags: str) -> list[str]:
+    """`summarize extract` over the seed digest against a stub at `url` (`flags` default to
+    `--concurrency 2`)."""
+    return [
+        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
+        "-o", str(out), "--base-url", url, "--model", "stub-model",
+        *(flags or ("--concurrency", "2")),
+    ]  # fmt: skip
+
+
 def lines_of(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -118,11 +128,7 @@ def test_sigkill_midway_then_resume_gives_each_item_once(
 ) -> None:
     stub.delay = 0.15
     out = tmp_path / "out.jsonl"
-    command = [
-        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
-        "-o", str(out), "--base-url", stub.base_url, "--model", "stub-model",
-        "--concurrency", "2",
-    ]  # fmt: skip
+    command = seed_extract(fixtures, out, stub.base_url)
     env = clean_env()
     first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, cwd=tmp_path)
     deadline = time.monotonic() + 30
@@ -253,11 +259,7 @@ def test_a_second_run_on_the_same_output_refuses_and_loses_nothing(
 ) -> None:
     stub.delay = 0.2
     out = tmp_path / "out.jsonl"
-    command = [
-        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
-        "-o", str(out), "--base-url", stub.base_url, "--model", "stub-model",
-        "--concurrency", "2",
-    ]  # fmt: skip
+    command = seed_extract(fixtures, out, stub.base_url)
     env = clean_env()
     first = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path
@@ -294,10 +296,7 @@ def _hung_run(
     while not (port_file.exists() and port_file.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port_file.read_text()}/v1"
-    command = [
-        sys.executable, "-m", "summarizer.cli", "extract", str(fixtures / "seed_digest.txt"),
-        "-o", str(tmp_path / "out.jsonl"), "--base-url", url, "--model", "stub-model", *flags,
-    ]  # fmt: skip
+    command = seed_extract(fixtures, tmp_path / "out.jsonl", url, *flags)
     run = subprocess.Popen(
         command, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
