@@ -15,6 +15,9 @@ all,metrics`) median <= 15 s; ratio <= 1.10; prompt tokens evaluated after the f
 <= 1.2 x the paper's own tokens.
 
 Levers, each measured on its own in the same run:
+- `--modes tools,all`: every field asked in tools mode (the schema is written into the prompt by
+  the chat template, and re-evaluated per paper from its first per-paper enum on) against JSON
+  mode with a schema (the same grammar, no schema in the prompt; the default);
 - `--modes all,metrics`: every field against headline metrics only, same papers, same server;
 - `--grammar-probe N`: for the first N papers, the all-fields request sent twice more, as is and
   with `maxLength` on its strings (what the schema had before lengths moved out of the grammar),
@@ -25,7 +28,7 @@ or not; see `summarizer.providers.local`) one after the other and prints their s
 side: prompt and generation tokens per second as llama.cpp reports them, and seconds per paper.
 
     python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf] [--paths fast,portable]
-        [--modes all,metrics] [--grammar-probe N]
+        [--modes tools,all,metrics] [--grammar-probe N]
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ import openai
 from summarizer import Extractor, Item, Settings, SummarizerError, read
 from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
+from summarizer.providers import Backend
 from summarizer.providers.local import LocalBackend, local_settings
-from summarizer.providers.openai import response_model
+from summarizer.providers.openai import OpenAIBackend, response_model
 from summarizer.sentences import numbered, split_sentences
 from summarizer.weights import DEFAULT, ensure_model
 
@@ -111,11 +115,16 @@ def server_slice(backend: LocalBackend, offset: int) -> ServerTimes:
 
 
 def run_path(
-    items: list[Item], backend: LocalBackend, settings: Settings, label: str
+    items: list[Item], backend: LocalBackend, settings: Settings, label: str, tools: bool = False
 ) -> PathResult:
     """Extract `items` one at a time; print a row per paper. The backend stays open (the
     caller closes it), so several modes can share one server."""
-    extractor = Extractor(settings, backend=backend)
+    sender: Backend = backend
+    if tools:
+        url = f"http://127.0.0.1:{backend.port}/v1"
+        local = local_settings(settings.model_copy(update={"mode": "tools"}), url, backend.model)
+        sender = OpenAIBackend(local, "local", healthy=backend.alive)
+    extractor = Extractor(settings, backend=sender)
     vocab = llama_cpp.Llama(str(backend.model_path), vocab_only=True, verbose=False)
     print(f"model {backend.model}, {len(items)} papers, one at a time, {label}\n")
     header = f"{'paper':<12} {'toolkit s':>9} {'llama s':>8} {'prompt s':>8} {'gen s':>6} "
@@ -214,8 +223,7 @@ def grammar_probe(items: list[Item], backend: LocalBackend, settings: Settings) 
             client.chat.completions.create(
                 model=backend.model,
                 messages=request.messages,
-                tools=[{"type": "function", "function": tool}],
-                tool_choice={"type": "function", "function": {"name": tool["name"]}},
+                response_format={"type": "json_object", "schema": tool["parameters"]},
                 max_tokens=settings.max_tokens,
                 temperature=0,
                 extra_body=dict(options),
@@ -241,7 +249,9 @@ def main() -> None:
     parser.add_argument(
         "--paths", default="auto", help="auto (as users get it), or fast,portable to compare"
     )
-    parser.add_argument("--modes", default="all", help="all, metrics, or all,metrics to compare")
+    parser.add_argument(
+        "--modes", default="all", help="all, metrics, tools, or several to compare: tools,all"
+    )
     parser.add_argument("--grammar-probe", type=int, default=0, metavar="N")
     args = parser.parse_args()
     items = read([SEEDS]).items[: args.limit]
@@ -254,8 +264,9 @@ def main() -> None:
         try:
             for mode in args.modes.split(","):
                 wanted = settings.model_copy(update={"metrics_only": mode == "metrics"})
-                label = f"{backend.path_name} CPU path, {mode} fields"
-                results.append(run_path(items, backend, wanted, label))
+                what = "all fields, tools mode" if mode == "tools" else f"{mode} fields"
+                label = f"{backend.path_name} CPU path, {what}"
+                results.append(run_path(items, backend, wanted, label, tools=mode == "tools"))
             if args.grammar_probe:
                 grammar_probe(items[: args.grammar_probe], backend, settings)
         finally:
@@ -269,9 +280,10 @@ def main() -> None:
             f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):8.1f} "
             f"{statistics.mean(result.walls):7.1f}"
         )
-    first, second = results[0], results[-1]
-    total = sum(second.walls) / sum(first.walls)
-    print(f"{second.name} / {first.name}: total time {total:.2f}")
+    first = results[0]
+    for other in results[1:]:
+        total = sum(other.walls) / sum(first.walls)
+        print(f"{other.name} / {first.name}: total time {total:.2f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
 from summarizer.item import Location, SourceKind
 
@@ -103,6 +103,20 @@ class _Inlined(BaseModel):
     the schema reads in property order."""
 
     model_config = _COMPACT
+
+    @field_validator("methods", mode="before", check_fields=False)
+    @classmethod
+    def _drop_blank_methods(cls, value: Any) -> Any:
+        # A small model sometimes leaves a second method's name or description empty. Such a
+        # method says nothing; refusing the whole answer for it costs re-asks that repeat it.
+        if not isinstance(value, list):
+            return value
+        return [
+            m
+            for m in value
+            if not isinstance(m, dict)
+            or all(isinstance(m.get(k), str) and m[k].strip() for k in ("name", "description"))
+        ]
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # comes with vcrpy; its stubs are not needed
@@ -51,6 +52,20 @@ def test_seed_digest_row(extractor: Extractor, item: Item) -> None:
 def test_seed_abstract(extractor: Extractor, item: Item) -> None:
     record = check(extract_recorded(extractor, "seed_abstracts", item))
     assert record.source.kind == "abstract"
+
+
+def test_tools_mode_works_on_the_real_server_too() -> None:
+    """The default for llama.cpp is JSON mode with a schema; tool calling, where the chat
+    template also writes the schema into the prompt, goes through the same path."""
+    item = DIGEST[0]
+    with recorded_extractor(mode="tools") as extractor:
+        record = check(extract_recorded(extractor, "tools_mode", item))
+    recorded = yaml.safe_load(cassette_path("tools_mode", item).read_text())
+    body = json.loads(recorded["interactions"][0]["request"]["body"])
+    assert body["tool_choice"]["function"]["name"] == body["tools"][0]["function"]["name"]
+    assert "response_format" not in body
+    offered = sent_schema(body)["properties"]["headline_metrics"]["items"]["properties"]
+    assert {m.value_text for m in record.headline_metrics} <= set(offered["value_text"]["enum"])
 
 
 def test_output_file_from_cassettes_validates(extractor: Extractor, tmp_path: Path) -> None:
@@ -121,13 +136,25 @@ def test_metrics_only_shows_only_the_sentences_with_numbers(fixtures: Path) -> N
         stub.stop()
 
 
+def sent_schema(body: dict[str, object]) -> dict[str, Any]:
+    """The answer schema a recorded request carried, in tools or JSON mode."""
+    tools: Any = body.get("tools")
+    if tools:
+        schema: dict[str, Any] = tools[0]["function"]["parameters"]
+        return schema
+    response_format: Any = body["response_format"]
+    if "json_schema" in response_format:
+        return dict(response_format["json_schema"]["schema"])
+    return dict(response_format["schema"])
+
+
 @pytest.mark.parametrize("item", ABSTRACTS, ids=[i.arxiv_id or "" for i in ABSTRACTS])
 def test_recorded_request_offers_only_the_papers_numbers(item: Item) -> None:
     """The schema in the recorded request (what the real server turned into a grammar) allows
     exactly the paper's numbers as values, and no metric at all when it states none."""
     recorded = yaml.safe_load(cassette_path("seed_abstracts", item).read_text())
     body = json.loads(recorded["interactions"][0]["request"]["body"])
-    metrics = body["tools"][0]["function"]["parameters"]["properties"]["headline_metrics"]
+    metrics = sent_schema(body)["properties"]["headline_metrics"]
     value = metrics["items"]["properties"]["value_text"]
     offered = value.get("enum", [value.get("const")])
     numbers = [c.text for c in find_candidates(split_sentences(item.text))]

@@ -114,3 +114,21 @@ def test_a_metric_never_holds_a_non_finite_value(value: float) -> None:
     """JSON has no Infinity: such a value would be written as null in a record marked ok."""
     with pytest.raises(ValidationError, match="finite"):
         Metric(metric="m", value=value, value_text="Infinity", evidence=[], grounded=False)
+
+
+def test_a_method_left_blank_is_dropped_not_refused() -> None:
+    """A blank second method cost one paper in 40 its record after three identical answers."""
+    answer = answer_model(("26%",), 3)
+    parsed = answer.model_validate(
+        {
+            "one_line_summary": "A model.",
+            "objective": "To test.",
+            "methods": [
+                {"name": "M", "description": "What M does."},
+                {"name": "N", "description": " "},
+            ],
+            "implications": ["Use it."],
+            "headline_metrics": [],
+        }
+    )
+    assert [m["name"] for m in parsed.model_dump()["methods"]] == ["M"]
