@@ -16,7 +16,6 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _SPACES = re.compile(r"\s+")
 _TEXT_KEYS = ("abstract", "summary", "text")
 _ID_KEYS = ("arxiv_id", "id", "arxiv")
-_TOO_DEEP = "invalid JSON: nested too deeply to be an abstract record"
 
 
 def read_json(text: str, path: str) -> Iterator[Item | Problem]:
@@ -51,11 +50,8 @@ def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
         location = Location(path=path, line=number)
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Problem(location=location, message=f"invalid JSON: {exc.msg}")
-            continue
-        except RecursionError:
-            yield Problem(location=location, message=_TOO_DEEP)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield Problem(location=location, message=_invalid(exc))
             continue
         yield _from_object(value, location)
 
@@ -70,13 +66,16 @@ def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
         location = Location(path=path, line=text.count("\n", 0, pos) + 1)
         try:
             value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield Problem(location=location, message=f"invalid JSON: {exc.msg}")
-            return
-        except RecursionError:
-            yield Problem(location=location, message=_TOO_DEEP)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield Problem(location=location, message=_invalid(exc))
             return
         yield _from_object(value, location)
+
+
+def _invalid(exc: json.JSONDecodeError | RecursionError) -> str:
+    if isinstance(exc, RecursionError):  # the decoder recursed once per level of nesting
+        return "invalid JSON: nested too deeply to be an abstract record"
+    return f"invalid JSON: {exc.msg}"
 
 
 def _skip(text: str, pos: int, chars: str) -> int:

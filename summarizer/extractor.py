@@ -35,6 +35,7 @@ from summarizer.schema import (
     Record,
     Source,
     Usage,
+    invalid_because,
 )
 from summarizer.sentences import split_sentences
 
@@ -126,11 +127,8 @@ class Extractor:
         except SummarizerError:
             raise
         except ValidationError as exc:
-            errors = exc.errors()
-            where = ".".join(str(part) for part in errors[0]["loc"]) or "record"
             raise ExtractionError(
-                f"the {self.provider} provider's answer did not validate: {where}: "
-                f"{errors[0]['msg']}",
+                f"the {self.provider} provider's answer did not validate: {invalid_because(exc)}",
                 attempts=1,
             ) from exc
         except Exception as exc:  # a bug: still this item's failure, named, with its cause chained

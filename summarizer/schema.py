@@ -14,7 +14,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from summarizer.item import Location, SourceKind
 
@@ -141,6 +149,15 @@ class _Inlined(BaseModel):
 _METHOD = create_model(
     "Method", __config__=_COMPACT, name=(Short, ...), description=(Sentence, ...)
 )
+
+
+def invalid_because(exc: ValidationError) -> str:
+    """Why an answer did not validate, in one line: the first error's field and message."""
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the answer"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 def _one_of(options: tuple[Any, ...]) -> Any:

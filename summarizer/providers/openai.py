@@ -48,7 +48,7 @@ from summarizer.providers.base import Completion, Request
 from summarizer.providers.deadline import Deadline, DeadlineClient
 from summarizer.providers.formats import schema_object_response_format, strict_response_format
 from summarizer.redact import redact
-from summarizer.schema import Extraction, answer_model
+from summarizer.schema import Extraction, answer_model, invalid_because
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -361,11 +361,7 @@ def _why(exc: InstructorRetryException) -> str:
     attempts = getattr(exc, "failed_attempts", None) or []
     last: BaseException = attempts[-1].exception if attempts else (exc.__cause__ or exc)
     if isinstance(last, ValidationError):
-        errors = last.errors()
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the answer"
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return f"{where}: {first['msg']}{more}"
+        return invalid_because(last)
     line = _first_line(last)
     return line if not line.startswith("<") else type(last).__name__
 
