@@ -7,6 +7,7 @@ path: at most `MAX_INPUT_BYTES` of an input are ever held, and an item whose tex
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
@@ -96,8 +97,7 @@ def _read_path(raw: str, limit: int) -> Iterator[Item | Problem]:
     if raw == "-":
         stdin = getattr(sys.stdin, "buffer", None)
         if stdin is None:  # a text stream without bytes underneath (tests, notebooks)
-            yield from parse_text(sys.stdin.read(limit + 1)[: limit + 1], "<stdin>")
-            return
+            stdin = io.BytesIO(sys.stdin.read(limit + 1).encode())
         yield from _read_stream(stdin, "<stdin>", limit)
         return
     path = Path(raw)

@@ -166,3 +166,10 @@ def test_reading_stays_linear_on_hostile_lines(fixtures: Path, fragment: str, wh
     hostile = _digest((fragment * (_SIZE // len(fragment) + 1))[:_SIZE], where)
     ratio = (_reading_cost(hostile) / len(hostile)) / (_reading_cost(ordinary) / len(ordinary))
     assert ratio < 25, f"{fragment!r} in the {where}: {ratio:.0f}x an ordinary digest per byte"
+
+
+def test_a_text_stdin_is_held_to_the_same_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("x" * 5_000))
+    reading = read(["-"], max_input_bytes=1_000)
+    assert reading.items == []
+    assert "input is larger than 1,000 bytes" in reading.problems[0].message
