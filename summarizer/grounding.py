@@ -11,7 +11,6 @@ mention, never taken from the model.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from summarizer.numbers import Mention, find_numbers, same_written
@@ -52,11 +51,10 @@ def ground(extraction: Extraction, sentences: list[Sentence]) -> Grounded:
 
 
 def stated_number(value_text: str) -> Mention | None:
-    """The one finite number `value_text` states, or None when it states none or several."""
+    """The one number `value_text` states (finite: `find_numbers` finds no other), or None when
+    it states none or several."""
     found = find_numbers(value_text.strip())
-    if len(found) != 1 or not math.isfinite(found[0].value):
-        return None
-    return found[0]
+    return found[0] if len(found) == 1 else None
 
 
 def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:

@@ -51,7 +51,6 @@ _COMPARISON = re.compile(
 )
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
 _SHORT, _LONG = 120, 400
-_MAX_METRICS = MAX_METRICS
 
 
 def create(settings: Settings) -> RulesBackend:
@@ -142,7 +141,7 @@ def _metrics(results: list[Sentence]) -> list[ExtractedMetric]:
         for order, mention in enumerate(find_numbers(sentence.text)):
             ranked.append((_weight(mention), order, sentence, mention))
     ranked.sort(key=lambda entry: (-entry[0], entry[2].number, entry[1]))
-    return [_metric(sentence, mention) for _, _, sentence, mention in ranked[:_MAX_METRICS]]
+    return [_metric(sentence, mention) for _, _, sentence, mention in ranked[:MAX_METRICS]]
 
 
 def _weight(mention: Mention) -> int:
