@@ -70,6 +70,7 @@ _POINTER_BEFORE = re.compile(
 _CAPITAL_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s$")
 _CAPITAL_AFTER = re.compile(r"\s[A-Z][a-z]")
 # Decimal and thousands separators written outside ASCII: full-width, and Arabic.
+_FOREIGN_DIGIT = re.compile(r"(?![0-9])\d")
 _SEPARATORS = {"\uff0e": ".", "\u066b": ".", "\uff0c": ",", "\u066c": ","}
 # "[12]", "[3, 4]", "[7-9]": the inside of a citation bracket.
 _CITATION_INSIDE = re.compile(r"[\d,\s\-\u2013]*")
@@ -108,7 +109,8 @@ def find_numbers(text: str) -> tuple[Mention, ...]:
 
     Cached: classification, grounding and scoring ask about the same sentences repeatedly.
     """
-    plain = text if text.isascii() else _ascii_digits(text)
+    # The character-by-character rewrite runs only for text that holds a non-ASCII digit.
+    plain = _ascii_digits(text) if _FOREIGN_DIGIT.search(text) else text
     mentions = []
     for match in _MENTION.finditer(plain):
         mention = _to_mention(plain, match)
