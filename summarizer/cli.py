@@ -195,6 +195,10 @@ def extract(
         bool,
         typer.Option("--metrics-only", help="Ask only for headline metrics (faster bulk runs)."),
     ] = False,
+    prompt: Annotated[
+        str | None,
+        typer.Option(metavar="ID", help="Prompt in prompts/, e.g. extract.v2 [default: newest]."),
+    ] = None,
 ) -> None:
     """Extract one record per item of PATH... into OUTPUT; re-running resumes where it stopped.
 
@@ -223,6 +227,7 @@ def extract(
         item_timeout_s=item_timeout,
         request_options=_options(option or []),
         metrics_only=metrics_only or None,
+        prompt=prompt,
     )
     items, skipped = _items(paths)
     items = items[:limit] if limit is not None else items

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -52,8 +53,19 @@ def _clip(limit: int) -> Callable[[str], str]:
     return clip
 
 
+_NO_VALUE = frozenset({"", "null", "none", "n/a", "na", "-"})
+
+
+def _none_if_blank(value: Any) -> Any:
+    return None if isinstance(value, str) and value.strip().lower() in _NO_VALUE else value
+
+
 Short = Annotated[str, AfterValidator(_clip(_SHORT))]
 Sentence = Annotated[str, AfterValidator(_clip(_LONG))]
+# An optional label left blank or written as a word for nothing ("benchmark": "", "null",
+# "none") says the same as null: read it so, rather than refusing the answer (a re-ask for a
+# field that may have no value) or keeping "null" as a benchmark name.
+Label = Annotated[Short | None, BeforeValidator(_none_if_blank)]
 
 
 def _compact(schema: dict[str, Any]) -> None:
@@ -87,9 +99,9 @@ class ExtractedMetric(BaseModel):
 
     metric: Short
     value_text: Short
-    benchmark: Short | None = None
-    subject: Short | None = None
-    comparison: Short | None = None
+    benchmark: Label = None
+    subject: Label = None
+    comparison: Label = None
     evidence: list[int] = Field(min_length=1, max_length=3)
 
 
@@ -191,9 +203,9 @@ def answer_model(
         __config__=_COMPACT,
         value_text=(_one_of(values) if values else Short, ...),
         metric=(Short, ...),
-        benchmark=(Short | None, ...),
-        subject=(Short | None, ...),
-        comparison=(Short | None, None),
+        benchmark=(Label, ...),
+        subject=(Label, ...),
+        comparison=(Label, None),
         evidence=(_list_of(_one_of(sentence_numbers)), Field(min_length=1, max_length=3)),
     )
     fields: dict[str, Any] = {}

@@ -201,3 +201,19 @@ def test_unusable_output_paths_are_one_line_and_exit_2(
     assert result.exit_code == 2, result.output
     assert str(path) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_prompt_chooses_a_prompt_version_and_an_unknown_one_is_named(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    digest = str(fixtures / "seed_digest.txt")
+    args = ["extract", digest, "-o", str(out), "--provider", "rules", "--limit", "1"]
+    result = runner.invoke(app, [*args, "--prompt", "extract.v2"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["provenance"]["prompt_id"] == "extract.v2"
+    result = runner.invoke(app, [*args, "--prompt", "extract.v0"])
+    assert result.exit_code == 2
+    assert "unknown prompt 'extract.v0'" in result.stderr
+    assert "available: extract.v2" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -132,3 +132,15 @@ def test_a_method_left_blank_is_dropped_not_refused() -> None:
         }
     )
     assert [m["name"] for m in parsed.model_dump()["methods"]] == ["M"]
+
+
+@pytest.mark.parametrize("written", ["", "  ", "null", "None", "N/A", "-"])
+def test_an_optional_label_written_as_nothing_is_null(written: str) -> None:
+    """A blank benchmark cost three identical answers; "null" as a string is no benchmark."""
+    answer = answer_model(("26%",), 3)
+    metric = {"metric": "m", "value_text": "26%", "benchmark": written, "subject": "S"}
+    prose = {"one_line_summary": "s", "objective": "o", "methods": [], "implications": []}
+    parsed = answer.model_validate({**prose, "headline_metrics": [{**metric, "evidence": [1]}]})
+    labels = parsed.model_dump()["headline_metrics"][0]
+    assert labels["benchmark"] is None
+    assert labels["subject"] == "S"
