@@ -19,6 +19,9 @@ Levers, each measured on its own in the same run:
   the chat template, and re-evaluated per paper from its first per-paper enum on) against JSON
   mode with a schema (the same grammar, no schema in the prompt; the default);
 - `--modes all,metrics`: every field against headline metrics only, same papers, same server;
+- `--prompts extract.v2,extract.v3`: the same papers under each prompt version (v3 asks for one
+  line of compact JSON, one method and terser prose; the schema's one-method limit applies to
+  both), each prompt's first paper paying for its own cached prefix;
 - `--grammar-probe N`: for the first N papers, the all-fields request sent twice more, as is and
   with `maxLength` on its strings (what the schema had before lengths moved out of the grammar),
   and the sampling time of both.
@@ -28,12 +31,13 @@ or not; see `summarizer.providers.local`) one after the other and prints their s
 side: prompt and generation tokens per second as llama.cpp reports them, and seconds per paper.
 
     python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf] [--paths fast,portable]
-        [--modes tools,all,metrics] [--grammar-probe N]
+        [--modes tools,all,metrics] [--prompts extract.v2,extract.v3] [--grammar-probe N]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import statistics
 import time
@@ -46,7 +50,7 @@ import openai
 
 from summarizer import Extractor, Item, Settings, SummarizerError, read
 from summarizer.extractor import build_request
-from summarizer.prompt import load_prompt
+from summarizer.prompt import DEFAULT_PROMPT, load_prompt
 from summarizer.providers import Backend
 from summarizer.providers.local import LocalBackend, local_settings
 from summarizer.providers.openai import OpenAIBackend, response_model
@@ -252,6 +256,9 @@ def main() -> None:
     parser.add_argument(
         "--modes", default="all", help="all, metrics, tools, or several to compare: tools,all"
     )
+    parser.add_argument(
+        "--prompts", default=DEFAULT_PROMPT, help="prompt ids, or several: extract.v2,extract.v3"
+    )
     parser.add_argument("--grammar-probe", type=int, default=0, metavar="N")
     args = parser.parse_args()
     items = read([SEEDS]).items[: args.limit]
@@ -262,10 +269,12 @@ def main() -> None:
         settings = Settings(provider="local", model_path=model)
         backend = LocalBackend(model, settings, repack=chosen[path])
         try:
-            for mode in args.modes.split(","):
-                wanted = settings.model_copy(update={"metrics_only": mode == "metrics"})
+            for prompt, mode in itertools.product(args.prompts.split(","), args.modes.split(",")):
+                wanted = settings.model_copy(
+                    update={"metrics_only": mode == "metrics", "prompt": prompt}
+                )
                 what = "all fields, tools mode" if mode == "tools" else f"{mode} fields"
-                label = f"{backend.path_name} CPU path, {what}"
+                label = f"{backend.path_name} CPU path, {what}, {prompt}"
                 results.append(run_path(items, backend, wanted, label, tools=mode == "tools"))
             if args.grammar_probe:
                 grammar_probe(items[: args.grammar_probe], backend, settings)
@@ -273,10 +282,10 @@ def main() -> None:
             backend.close()
     if len(results) < 2:
         return
-    print(f"{'run':<34} {'prompt tok/s':>12} {'gen tok/s':>9} {'median s':>8} {'mean s':>7}")
+    print(f"{'run':<50} {'prompt tok/s':>12} {'gen tok/s':>9} {'median s':>8} {'mean s':>7}")
     for result in results:
         print(
-            f"{result.name:<34} {result.rate('prompt_evaluated', 'prompt_ms'):12.1f} "
+            f"{result.name:<50} {result.rate('prompt_evaluated', 'prompt_ms'):12.1f} "
             f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):8.1f} "
             f"{statistics.mean(result.walls):7.1f}"
         )

@@ -19,7 +19,7 @@ from summarizer.errors import ConfigError
 from summarizer.item import Item
 from summarizer.sentences import Sentence, numbered
 
-DEFAULT_PROMPT = "extract.v2"
+DEFAULT_PROMPT = "extract.v3"
 _SECTION = re.compile(r"^=== (system|user) ===$", re.MULTILINE)
 
 Message = dict[str, str]

@@ -42,7 +42,7 @@ def test_rendered_prompt_snapshot(fixtures: Path) -> None:
     item = read([fixtures / "seed_digest.txt"]).items[0]
     messages = build_request(item, load_prompt()).messages
     rendered = "".join(f"--- {m['role']} ---\n{m['content']}\n" for m in messages)
-    check_snapshot("prompt.extract.v2.txt", rendered)
+    check_snapshot("prompt.extract.v3.txt", rendered)
 
 
 def test_answer_model_offers_only_the_given_values_and_sentences() -> None:
@@ -144,3 +144,8 @@ def test_an_optional_label_written_as_nothing_is_null(written: str) -> None:
     labels = parsed.model_dump()["headline_metrics"][0]
     assert labels["benchmark"] is None
     assert labels["subject"] == "S"
+
+
+def test_the_answer_asks_for_one_method() -> None:
+    schema = answer_model(("26%",), 3).model_json_schema()
+    assert schema["properties"]["methods"]["maxItems"] == 1
