@@ -32,6 +32,31 @@ app = typer.Typer(
 # Arguments are described in each command's help text, which typer would otherwise follow
 # with their Python types (<list[str]>).
 Paths = Annotated[list[str], typer.Argument(metavar="PATH", hidden=True)]
+# The model options `extract` and `eval` share, declared once.
+ProviderOpt = Annotated[str, typer.Option(metavar="NAME", help="auto | openai | local | rules")]
+ModelOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(metavar="URL", help="OpenAI-compatible endpoint (also OPENAI_BASE_URL)."),
+]
+ModelPathOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH)."),
+]
+ModeOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="MODE", help="auto | tools | json_schema | json_object_schema | json | md_json"
+    ),
+]
+OptionOpt = Annotated[
+    list[str] | None,
+    typer.Option(metavar="KEY=VALUE", help="Extra request field, e.g. repeat_penalty=1.1."),
+]
+PromptOpt = Annotated[
+    str | None,
+    typer.Option(metavar="ID", help="Prompt in prompts/, e.g. extract.v2 [default: newest]."),
+]
 
 
 _terminated = False
@@ -146,24 +171,11 @@ def extract(
     output: Annotated[
         Path, typer.Option("-o", "--output", metavar="FILE", help="JSONL file to append to.")
     ] = Path("summaries.jsonl"),
-    provider: Annotated[
-        str, typer.Option(metavar="NAME", help="auto | openai | local | rules")
-    ] = "auto",
-    model: Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(metavar="URL", help="OpenAI-compatible endpoint (also OPENAI_BASE_URL)."),
-    ] = None,
-    model_path: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH)."),
-    ] = None,
-    mode: Annotated[
-        str,
-        typer.Option(
-            metavar="MODE", help="auto | tools | json_schema | json_object_schema | json | md_json"
-        ),
-    ] = "auto",
+    provider: ProviderOpt = "auto",
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    model_path: ModelPathOpt = None,
+    mode: ModeOpt = "auto",
     concurrency: Annotated[
         int | None, typer.Option(metavar="N", help="Items in flight at once.")
     ] = None,
@@ -184,10 +196,7 @@ def extract(
             metavar="SECONDS", help="Limit per item over all its requests [default: 3 x timeout]."
         ),
     ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(metavar="KEY=VALUE", help="Extra request field, e.g. repeat_penalty=1.1."),
-    ] = None,
+    option: OptionOpt = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run items that failed before once more.")
     ] = False,
@@ -195,10 +204,7 @@ def extract(
         bool,
         typer.Option("--metrics-only", help="Ask only for headline metrics (faster bulk runs)."),
     ] = False,
-    prompt: Annotated[
-        str | None,
-        typer.Option(metavar="ID", help="Prompt in prompts/, e.g. extract.v2 [default: newest]."),
-    ] = None,
+    prompt: PromptOpt = None,
 ) -> None:
     """Extract one record per item of PATH... into OUTPUT; re-running resumes where it stopped.
 
@@ -216,11 +222,11 @@ def extract(
         raise typer.BadParameter("must be 0 or more", param_hint="--limit")
     _show_progress_logs()
     settings = Settings.from_env(
-        provider=_choice(provider, ProviderName),
+        provider=_choice(provider, ProviderName, "--provider"),
         model=model,
         base_url=base_url,
         model_path=model_path,
-        mode=_choice(mode, ModeName),
+        mode=_choice(mode, ModeName, "--mode"),
         concurrency=concurrency,
         max_tokens=max_tokens,
         timeout_s=timeout,
@@ -255,10 +261,10 @@ def extract(
         raise typer.Exit(1)
 
 
-def _choice(value: str, kind: Any) -> Any:
+def _choice(value: str, kind: Any, option: str) -> Any:
     allowed = kind.__args__
     if value not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
     return value
 
 
@@ -305,13 +311,13 @@ def eval_(
         list[str],
         typer.Argument(metavar="DATASET", hidden=True),
     ],
-    provider: Annotated[
-        str, typer.Option(metavar="NAME", help="auto | openai | local | rules")
-    ] = "auto",
-    model: Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(metavar="URL", help="OpenAI-compatible endpoint.")
-    ] = None,
+    provider: ProviderOpt = "auto",
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    model_path: ModelPathOpt = None,
+    mode: ModeOpt = "auto",
+    option: OptionOpt = None,
+    prompt: PromptOpt = None,
     predictions: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Score this extract output instead of extracting."),
@@ -332,7 +338,7 @@ def eval_(
     DATASET: names in evals/datasets/ (seed_digest, seed_abstracts) or files of your own.
     `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
     """
-    from summarizer.config import ProviderName, Settings
+    from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.display import error, say
     from summarizer.evaluation import Baseline, evaluate, regressions
     from summarizer.evaluation import bless as bless_baseline
@@ -346,7 +352,13 @@ def eval_(
         return
     _show_progress_logs()
     settings = Settings.from_env(
-        provider=_choice(provider, ProviderName), model=model, base_url=base_url
+        provider=_choice(provider, ProviderName, "--provider"),
+        model=model,
+        base_url=base_url,
+        model_path=model_path,
+        mode=_choice(mode, ModeName, "--mode"),
+        request_options=_options(option or []),
+        prompt=prompt,
     )
     command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
     failed = []

@@ -217,3 +217,17 @@ def test_prompt_chooses_a_prompt_version_and_an_unknown_one_is_named(
     assert "unknown prompt 'extract.v0'" in result.stderr
     assert "available: extract.v2" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_takes_the_model_options_of_extract(tmp_path: Path) -> None:
+    base = ["eval", "seed_digest", "--provider", "rules", "--out", str(tmp_path)]
+    result = runner.invoke(app, [*base, "--prompt", "extract.v2", "--option", "seed=1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "seed_digest.rules" / "report.json").read_text())
+    assert {c["record"]["provenance"]["prompt_id"] for c in report["cases"]} == {"extract.v2"}
+    for wrong, named in (("--prompt", "unknown prompt"), ("--mode", "--mode"),
+                         ("--option", "--option")):  # fmt: skip
+        result = runner.invoke(app, [*base, wrong, "nonsense"])
+        assert result.exit_code == 2
+        assert named in result.stderr
+        assert "Traceback" not in result.stderr
