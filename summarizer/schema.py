@@ -213,7 +213,8 @@ def answer_model(
         fields |= {
             "one_line_summary": (Sentence, ...),
             "objective": (Sentence, ...),
-            # One method: a second cost about 25 tokens (3 s on 2 cores) and repeated the first.
+            # One method: a second cost about 44 tokens (5 s a paper on 2 cores) and often
+            # restated the first.
             "methods": (_list_of(_METHOD), Field(max_length=1)),
             "implications": (_list_of(Sentence), Field(max_length=1)),
         }
