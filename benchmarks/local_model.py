@@ -54,8 +54,8 @@ from summarizer.prompt import DEFAULT_PROMPT, load_prompt
 from summarizer.providers import Backend
 from summarizer.providers.local import LocalBackend, local_settings
 from summarizer.providers.openai import OpenAIBackend, response_model
+from summarizer.providers.weights import DEFAULT, ensure_model
 from summarizer.sentences import numbered, split_sentences
-from summarizer.weights import DEFAULT, ensure_model
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _PREFIX = re.compile(r"prefix-match hit, remaining (\d+) prompt tokens")

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from summarizer.extractor import Extractor, extract
     from summarizer.item import Item, Location, Problem
     from summarizer.pipeline import RunResult, RunSummary, extract_many
-    from summarizer.reader import Reading, read
     from summarizer.schema import ErrorLine, Extraction, Metric, Record, record_json_schema
+    from summarizer.sources import Reading, read
     from summarizer.validate import ValidationReport, validate_file
 
 _HOMES = {
@@ -46,8 +46,8 @@ _HOMES = {
     "RunResult": "pipeline",
     "RunSummary": "pipeline",
     "extract_many": "pipeline",
-    "Reading": "reader",
-    "read": "reader",
+    "Reading": "sources",
+    "read": "sources",
     "ErrorLine": "schema",
     "Extraction": "schema",
     "Metric": "schema",

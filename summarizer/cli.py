@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from summarizer.errors import ConfigError, SummarizerError
+from summarizer.errors import SummarizerError
 
 if TYPE_CHECKING:
-    from summarizer.evaluation import EvalReport
     from summarizer.item import Item
 
 # Commands import the toolkit when they run, so that `summarize --help` starts fast.
@@ -136,7 +135,7 @@ def _show_progress_logs() -> None:
 def _items(paths: list[str]) -> tuple[list[Item], int]:
     from summarizer.display import report
     from summarizer.item import Item
-    from summarizer.reader import iter_read
+    from summarizer.sources import iter_read
 
     items, skipped = [], 0
     for entry in iter_read(paths):
@@ -289,21 +288,6 @@ def _scalar(raw: str) -> str | int | float | bool:
     return raw
 
 
-def _dataset(name: str) -> Path:
-    path = Path(name)
-    if path.exists():
-        return path
-    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        found = sorted((root / "evals" / "datasets").glob(f"{name}.*"))
-        if found:
-            return found[0]
-    raise typer.BadParameter(f"no dataset {name!r}: give a file, or a name in evals/datasets/")
-
-
-def _baseline_file(path: Path, report: EvalReport) -> Path:
-    return path / f"{report.dataset}.{report.provider}.json" if path.is_dir() else path
-
-
 @app.command("eval")
 @_friendly
 def eval_(
@@ -340,14 +324,21 @@ def eval_(
     """
     from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.display import error, say
-    from summarizer.evaluation import Baseline, evaluate, regressions
-    from summarizer.evaluation import bless as bless_baseline
-    from summarizer.report import compare, render_markdown, report_folder, write_reports
+    from summarizer.evals.dataset import find_dataset
+    from summarizer.evals.gate import gate
+    from summarizer.evals.report import (
+        compare,
+        load_report,
+        render_markdown,
+        report_folder,
+        write_reports,
+    )
+    from summarizer.evals.run import evaluate
 
     if datasets[0] == "compare":
         if len(datasets) != 3:
             raise typer.BadParameter("usage: summarize eval compare REPORT_A REPORT_B")
-        a, b = (_load_report(Path(p)) for p in datasets[1:])
+        a, b = (load_report(Path(p)) for p in datasets[1:])
         sys.stdout.write(compare(a, b))
         return
     _show_progress_logs()
@@ -363,7 +354,7 @@ def eval_(
     command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
     failed = []
     for name in datasets:
-        report = evaluate(_dataset(name), settings, predictions, command)
+        report = evaluate(find_dataset(name), settings, predictions, command)
         folder, replaced = report_folder(out, report)
         write_reports(report, folder)
         again = " (replaced the earlier report of the same run)" if replaced else ""
@@ -371,45 +362,23 @@ def eval_(
         sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
         if baseline is None:
             continue
-        target = _baseline_file(baseline, report)
-        previous = Baseline.model_validate_json(target.read_text()) if target.exists() else None
+        target, found = gate(report, baseline, bless_it=bless)
+        failed += [f"{report.dataset}: {r}" for r in found]
         if bless:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(bless_baseline(report, previous).model_dump_json(indent=2) + "\n")
             say(f"baseline written: {target}")
-        elif previous is None:
-            raise typer.BadParameter(f"no baseline at {target}; create it with --bless")
-        else:
-            found = regressions(report, previous)
-            failed += [f"{report.dataset}: {r}" for r in found]
-            if not found:
-                say(f"{report.dataset}: baseline OK ({target})")
+        elif not found:
+            say(f"{report.dataset}: baseline OK ({target})")
     for line in failed:
         error("regression", line)
     if failed:
         raise typer.Exit(1)
 
 
-def _load_report(path: Path) -> EvalReport:
-    from summarizer.evaluation import EvalReport
-
-    file = path / "report.json" if path.is_dir() else path
-    if not file.is_file():
-        raise ConfigError(
-            f"no report at {path}; `summarize eval DATASET ...` writes one into reports/ "
-            "and prints its folder"
-        )
-    try:
-        return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ConfigError(f"{file} is not a report written by `summarize eval`: {exc}") from None
-
-
 @app.command()
 @_friendly
 def models() -> None:
     """List the known local models: size, checksum status and path."""
-    from summarizer.weights import DEFAULT, KNOWN, model_status
+    from summarizer.providers.weights import DEFAULT, KNOWN, model_status
 
     for model in KNOWN:
         status = model_status(model)

@@ -28,8 +28,8 @@ from summarizer.providers.local import (
     fast_path_refused,
     prune_logs,
 )
+from summarizer.providers.weights import SMOLLM2, ensure_model, part_paths
 from summarizer.sentences import split_sentences
-from summarizer.weights import SMOLLM2, ensure_model, part_paths
 
 
 def smollm2() -> Path:

@@ -35,7 +35,7 @@ from summarizer.config import Settings
 from summarizer.errors import ConfigError, ProviderError, ServerDiedError
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.openai import OpenAIBackend
-from summarizer.weights import DEFAULT, cache_dir, ensure_model
+from summarizer.providers.weights import DEFAULT, cache_dir, ensure_model
 
 log = logging.getLogger("summarizer.local")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from summarizer.reference import parse_reference
+from summarizer.evals.reference import parse_reference
 
 
 def test_list_form() -> None:

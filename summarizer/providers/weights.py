@@ -20,7 +20,7 @@ from platformdirs import user_cache_dir
 from summarizer.errors import ConfigError
 
 _CHUNK = 1 << 20
-log = logging.getLogger("summarizer.weights")
+log = logging.getLogger("summarizer.providers.weights")
 
 
 @dataclass(frozen=True)

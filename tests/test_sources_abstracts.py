@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from summarizer import Item, Problem, read
-from summarizer.abstracts import read_atom, read_json, read_text
+from summarizer.sources.abstracts import read_atom, read_json, read_text
 
 
 def test_seed_jsonl(fixtures: Path) -> None:

@@ -6,7 +6,9 @@ import html
 import json
 from pathlib import Path
 
-from summarizer.evaluation import LOWER_IS_BETTER, CaseScore, EvalReport
+from summarizer.errors import ConfigError
+from summarizer.evals.run import EvalReport
+from summarizer.evals.scoring import NOISE_SHARE, CaseScore, spec
 
 HEADLINE = (
     "metric_recall",
@@ -76,10 +78,6 @@ def _fmt(value: float | None) -> str:
 
 # Counts are shown as whole numbers; everything else to three decimals.
 COUNTS = frozenset({"cases"})
-# Operational costs vary from run to run; a change under this share of the old value is noise.
-NOISY = frozenset({"latency_s", "latency_p50_s", "latency_p95_s", "prompt_tokens",
-                   "completion_tokens"})  # fmt: skip
-NOISE_SHARE = 0.05
 
 
 def show(name: str, value: float) -> str:
@@ -90,9 +88,10 @@ def show(name: str, value: float) -> str:
 def is_worse(name: str, old: float, new: float) -> bool:
     """Whether `new` is a real step back from `old`, beyond print precision and noise."""
     delta = new - old
-    if abs(delta) < 0.0005 or (name in NOISY and abs(delta) <= NOISE_SHARE * abs(old)):
+    metric = spec(name)
+    if abs(delta) < 0.0005 or (metric.noisy and abs(delta) <= NOISE_SHARE * abs(old)):
         return False
-    return delta > 0 if name in LOWER_IS_BETTER | NOISY else delta < 0
+    return delta < 0 if metric.higher_is_better else delta > 0
 
 
 def render_markdown(report: EvalReport) -> str:
@@ -242,3 +241,17 @@ def render_html(report: EvalReport) -> str:
 {cases}
 </body></html>
 """
+
+
+def load_report(path: Path) -> EvalReport:
+    """The report in `path` (a report folder or its `report.json`)."""
+    file = path / "report.json" if path.is_dir() else path
+    if not file.is_file():
+        raise ConfigError(
+            f"no report at {path}; `summarize eval DATASET ...` writes one into reports/ "
+            "and prints its folder"
+        )
+    try:
+        return EvalReport.model_validate_json(file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{file} is not a report written by `summarize eval`: {exc}") from None

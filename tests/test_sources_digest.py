@@ -7,7 +7,7 @@ import pytest
 from conftest import ARCHIVE_ROWS
 
 from summarizer import Item, Problem
-from summarizer.digest import looks_like_digest, read_digest
+from summarizer.sources.digest import looks_like_digest, read_digest
 
 
 def parse(path: Path) -> tuple[list[Item], list[Problem]]:

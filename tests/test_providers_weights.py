@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import ConfigError, weights
-from summarizer.weights import KnownModel, ensure_model, model_status
+from summarizer import ConfigError
+from summarizer.providers import weights
+from summarizer.providers.weights import KnownModel, ensure_model, model_status
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from summarizer.abstracts import read_atom, read_json, read_text
-from summarizer.digest import looks_like_digest, read_digest
 from summarizer.item import Item, Location, Problem
+from summarizer.sources.abstracts import read_atom, read_json, read_text
+from summarizer.sources.digest import looks_like_digest, read_digest
 
 Parser = Callable[[str, str], Iterator[Item | Problem]]
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from summarizer import Item, read
 from summarizer.candidates import find_candidates
-from summarizer.reader import parse_text
 from summarizer.sentences import split_sentences
+from summarizer.sources.reader import parse_text
 
 
 def test_directory_is_walked_and_files_recognised_by_content(fixtures: Path) -> None:

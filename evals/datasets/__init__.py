@@ -1,0 +1,1 @@
+"""Evaluation datasets shipped with summarizer (package data; see `summarizer.evals.dataset`)."""

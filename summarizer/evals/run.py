@@ -1,0 +1,119 @@
+"""Run an evaluation: extract (or reuse predictions) for every case of a dataset, and score it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from summarizer.config import Settings
+from summarizer.errors import ConfigError
+from summarizer.evals.dataset import Case, load_dataset
+from summarizer.evals.scoring import CaseScore, aggregate, score_case
+from summarizer.pipeline import extract_many
+from summarizer.redact import redact
+from summarizer.schema import ErrorLine, Record
+
+
+class EvalReport(BaseModel):
+    """A scored run: what was run, the aggregates, and every case."""
+
+    dataset: str
+    provider: str
+    model: str
+    command: str
+    predictions: str | None = Field(
+        default=None, description="The scored extract output; None when the run extracted."
+    )
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    aggregates: dict[str, float]
+    cases: list[CaseScore]
+
+
+def match_predictions(
+    cases: list[Case], lines: Iterable[Record | ErrorLine]
+) -> list[Record | ErrorLine | None]:
+    """Pair each case with the prediction extracted from its source text."""
+    by_text = {_words(line.source.text): line for line in lines}
+    return [by_text.get(_words(c.item.text)) for c in cases]
+
+
+def foreign_predictions(cases: list[Case], lines: Iterable[Record | ErrorLine]) -> int:
+    """Predictions that name a case's arXiv id but were extracted from another text."""
+    texts = {c.item.arxiv_id: _words(c.item.text) for c in cases if c.item.arxiv_id}
+    return sum(
+        1
+        for line in lines
+        if line.source.arxiv_id in texts and texts[line.source.arxiv_id] != _words(line.source.text)
+    )
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_predictions(path: Path) -> list[Record | ErrorLine]:
+    """Read a `summarize extract` output file."""
+    lines: list[Record | ErrorLine] = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        if text.strip():
+            entry = json.loads(text)
+            model = ErrorLine if entry.get("status") == "error" else Record
+            lines.append(model.model_validate(entry))
+    return lines
+
+
+def evaluate(
+    dataset: Path,
+    settings: Settings | None = None,
+    predictions: Path | None = None,
+    command: str = "",
+) -> EvalReport:
+    """Score `dataset`: extract with `settings`, or reuse a `predictions` file."""
+    cases = load_dataset(dataset)
+    if predictions is not None:
+        lines = load_predictions(predictions)
+    else:
+        result = extract_many([c.item for c in cases], settings)
+        if result.stopped is not None:
+            raise result.stopped
+        lines = [*result.records, *result.errors]
+    matched = match_predictions(cases, lines)
+    if predictions is not None:
+        _check_belongs(dataset, cases, lines, matched, predictions)
+    scored = [score_case(case, line) for case, line in zip(cases, matched, strict=True)]
+    first = next((line for line in matched if isinstance(line, Record)), None)
+    return EvalReport(
+        dataset=dataset.stem,
+        provider=first.provenance.provider if first else (settings.provider if settings else "?"),
+        model=first.provenance.model if first else "?",
+        command=redact(command),
+        predictions=str(predictions.resolve()) if predictions is not None else None,
+        aggregates=aggregate(scored),
+        cases=scored,
+    )
+
+
+def _check_belongs(
+    dataset: Path,
+    cases: list[Case],
+    lines: list[Record | ErrorLine],
+    matched: list[Record | ErrorLine | None],
+    predictions: Path,
+) -> None:
+    """Refuse a predictions file that was extracted from other texts than the dataset's."""
+    foreign = foreign_predictions(cases, lines)
+    if foreign or not any(line is not None for line in matched):
+        why = (
+            f"{foreign} of its lines name papers of {dataset.stem} but were extracted from "
+            "other texts (digest rows instead of abstracts, say)"
+            if foreign
+            else f"none of its lines was extracted from a source of {dataset.stem}"
+        )
+        raise ConfigError(
+            f"{predictions} does not hold predictions for {dataset.stem}: {why}. Make the "
+            f"right file with: summarize extract {dataset} -o {dataset.stem}.predictions.jsonl"
+        )

@@ -1,0 +1,90 @@
+"""The regression gate: committed baselines hold, a degraded run fails naming the metric."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from grounding_check import grounding_violations
+from recorded import extract_recorded, recorded_extractor, seed_items
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+from summarizer.evals.gate import Baseline, regressions
+from summarizer.evals.run import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "evals" / "datasets"
+BASELINES = ROOT / "evals" / "baselines"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("dataset", ["seed_digest", "seed_abstracts", "pairs_dev40"])
+def test_rules_gate_passes_on_committed_baseline(dataset: str, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["eval", dataset, "--provider", "rules", "--out", str(tmp_path), "--baseline",
+         str(BASELINES)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / f"{dataset}.rules"
+    assert {p.name for p in folder.iterdir()} == {"report.json", "report.md", "report.html"}
+    assert "<mark>" in (folder / "report.html").read_text()
+
+
+def test_gate_fails_on_degraded_predictions_and_names_the_metric(tmp_path: Path) -> None:
+    predictions = tmp_path / "rules.jsonl"
+    ran = runner.invoke(
+        app, ["extract", str(DATASETS / "seed_digest.md"), "--provider", "rules",
+              "-o", str(predictions)],
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    degraded = tmp_path / "degraded.jsonl"
+    lines = [json.loads(line) for line in predictions.read_text().splitlines()]
+    for line in lines[::2]:
+        line["headline_metrics"] = []
+        line["grounding"] = {"grounded": 0, "ungrounded": 0}
+    degraded.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    base = ["eval", "seed_digest", "--out", str(tmp_path), "--baseline", str(BASELINES)]
+    assert runner.invoke(app, [*base, "--predictions", str(predictions)]).exit_code == 0
+    result = runner.invoke(app, [*base, "--predictions", str(degraded)])
+    assert result.exit_code == 1
+    assert "regression: seed_digest: metric_recall:" in result.stderr
+
+
+@pytest.mark.parametrize("dataset", ["seed_digest", "seed_abstracts"])
+def test_model_gate_from_cassettes(dataset: str, tmp_path: Path) -> None:
+    with recorded_extractor() as extractor:
+        lines = [extract_recorded(extractor, dataset, item) for item in seed_items(dataset)]
+    predictions = tmp_path / "model.jsonl"
+    predictions.write_text("".join(line.model_dump_json() + "\n" for line in lines))
+    report = evaluate(DATASETS / f"{dataset}.{'md' if dataset == 'seed_digest' else 'jsonl'}",
+                      predictions=predictions)  # fmt: skip
+    baseline = Baseline.model_validate_json(
+        (BASELINES / f"{dataset}.{report.provider}.json").read_text()
+    )
+    assert regressions(report, baseline) == []
+
+
+def test_committed_dev_predictions_hold_their_baseline_and_ground_strictly() -> None:
+    """The embedded model's answers on 40 papers of other digest days (run once and committed,
+    like the cassettes): no invented value, no metric the strict check rejects."""
+    predictions = ROOT / "evals" / "predictions" / "pairs_dev40.local.jsonl"
+    report = evaluate(DATASETS / "pairs_dev40.jsonl", predictions=predictions)
+    baseline = Baseline.model_validate_json((BASELINES / "pairs_dev40.local.json").read_text())
+    assert regressions(report, baseline) == []
+    assert report.aggregates["hallucinated_numbers"] == 0
+    records = [c.record for c in report.cases if c.record is not None]
+    assert len(records) == 40
+    assert [v for r in records for v in grounding_violations(r)] == []
+
+
+def test_eval_says_cases_as_a_count_and_baseline_ok(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["eval", "seed_digest", "--provider", "rules", "--out", str(tmp_path),
+              "--baseline", str(BASELINES)],
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert "| cases | 20 |" in result.stdout
+    assert "seed_digest: baseline OK" in result.stderr
