@@ -22,9 +22,10 @@ from rich.progress import (
 from rich.text import Text
 
 from summarizer.item import Item, Problem
-from summarizer.pipeline import Line, RunSummary
+from summarizer.pipeline import RunSummary
 from summarizer.redact import redact
 from summarizer.schema import Record
+from summarizer.store import Line
 
 err = Console(stderr=True)
 

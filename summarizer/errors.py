@@ -17,6 +17,17 @@ Unreadable input is not raised: readers report it as a `Problem` (file, line, me
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when an error is made: pydantic stays out of the CLI's start-up
+    from summarizer.usage import Usage
+
+
+def _usage(usage: Usage | None) -> Usage:
+    from summarizer.usage import Usage  # noqa: PLC0415 - see the import above
+
+    return usage or Usage()
+
 
 class SummarizerError(Exception):
     """Root of every error raised by summarizer."""
@@ -27,16 +38,26 @@ class ConfigError(SummarizerError):
 
 
 class ProviderError(SummarizerError):
-    """The model endpoint failed (HTTP error, timeout, refused connection) after retries."""
+    """The model endpoint failed (HTTP error, timeout, refused connection) after retries.
+    `usage` counts the tokens the item's answered calls spent before it failed."""
 
     def __init__(
-        self, message: str, provider: str, attempts: int = 1, *, unreachable: bool = False
+        self,
+        message: str,
+        provider: str,
+        attempts: int = 1,
+        *,
+        unreachable: bool = False,
+        usage: Usage | None = None,
+        last_output: str | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.attempts = attempts
         # True when no connection could be made at all on any attempt (refused, unknown host).
         self.unreachable = unreachable
+        self.usage = _usage(usage)
+        self.last_output = last_output
 
 
 class TruncatedOutputError(ProviderError):
@@ -64,14 +85,12 @@ class ExtractionError(SummarizerError):
         message: str,
         attempts: int,
         last_output: str | None = None,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
+        usage: Usage | None = None,
     ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.last_output = last_output
-        self.prompt_tokens = prompt_tokens
-        self.completion_tokens = completion_tokens
+        self.usage = _usage(usage)
 
 
 class OutputError(SummarizerError):

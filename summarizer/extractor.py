@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from dataclasses import replace
@@ -13,8 +14,8 @@ from pydantic import ValidationError
 
 from summarizer.candidates import find_candidates
 from summarizer.config import Settings
-from summarizer.errors import ExtractionError, SummarizerError
-from summarizer.grounding import ground, reask_message
+from summarizer.errors import ExtractionError, ProviderError, SummarizerError
+from summarizer.grounding import ground
 from summarizer.item import Item
 from summarizer.prompt import Prompt, load_prompt
 from summarizer.providers import (
@@ -25,6 +26,7 @@ from summarizer.providers import (
     open_backend,
     resolve_provider,
 )
+from summarizer.reask import ReaskPolicy
 from summarizer.redact import redact
 from summarizer.schema import (
     SCHEMA_VERSION,
@@ -34,38 +36,54 @@ from summarizer.schema import (
     Provenance,
     Record,
     Source,
-    Usage,
     invalid_because,
 )
 from summarizer.sentences import split_sentences
+from summarizer.usage import Usage
 
 
-def record_key(item: Item, prompt: Prompt, model: str, metrics_only: bool = False) -> str:
-    """The resume key: the same text, prompt, model and fields always give the same key."""
-    parts = (item.text, prompt.hash, model, SCHEMA_VERSION, "metrics" if metrics_only else "all")
+def record_key(item: Item, prompt: Prompt, model: str, settings: Settings) -> str:
+    """The resume key: everything that changes the answer, hashed. The input text; the prompt
+    (its hash covers the re-ask messages too); the schema version; the provider and model; and
+    the generation settings."""
+    generation = {
+        "provider": settings.provider,
+        "mode": settings.mode,
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "max_reasks": settings.max_reasks,
+        "request_options": settings.request_options,
+        "fields": "metrics" if settings.metrics_only else "all",
+    }
+    parts = (
+        item.text,
+        prompt.id,
+        prompt.hash,
+        SCHEMA_VERSION,
+        model,
+        json.dumps(generation, sort_keys=True),
+    )
     material = "\x1f".join(parts)
     return hashlib.sha256(material.encode()).hexdigest()[:20]
 
 
-def build_request(item: Item, prompt: Prompt, metrics_only: bool = False) -> Request:
-    """What a backend is asked for `item`: its sentences, the numbers they state, the messages."""
+def build_request(
+    item: Item, prompt: Prompt, metrics_only: bool = False, policy: ReaskPolicy | None = None
+) -> Request:
+    """What a backend is asked for `item`: its sentences, the numbers they state, the messages,
+    and the calls `policy` allows for it (the default policy when None)."""
     sentences = split_sentences(item.text)
     candidates = find_candidates(sentences)
     messages = prompt.messages(item, sentences, candidates, metrics_only)
-    return Request(messages, item, sentences, candidates, metrics_only)
+    max_calls = (policy or ReaskPolicy()).max_calls
+    return Request(
+        messages, item, sentences, candidates, metrics_only, max_calls, prompt.reask_truncated
+    )
 
 
 def source_of(item: Item) -> Source:
     """The `source` block of a record or error line."""
-    return Source(
-        kind=item.kind,
-        location=item.location,
-        arxiv_id=item.arxiv_id,
-        title=item.title,
-        authors=item.authors,
-        digest_date=item.digest_date,
-        text=item.text,
-    )
+    return Source.model_validate(item.model_dump())
 
 
 class Extractor:
@@ -75,6 +93,7 @@ class Extractor:
     def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.prompt = load_prompt(self.settings.prompt)
+        self.policy = ReaskPolicy.from_settings(self.settings)
         self._backend = backend
         self._lock = threading.Lock()
         self.model = backend.model if backend is not None else model_name(self.settings)
@@ -118,7 +137,7 @@ class Extractor:
 
     def key(self, item: Item) -> str:
         """The resume key of `item` under this extractor's prompt and model."""
-        return record_key(item, self.prompt, self.model, self.settings.metrics_only)
+        return record_key(item, self.prompt, self.model, self.settings)
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
@@ -138,25 +157,26 @@ class Extractor:
 
     def _extract(self, item: Item) -> Record:
         started = time.perf_counter()
-        request = build_request(item, self.prompt, self.settings.metrics_only)
+        request = build_request(item, self.prompt, self.settings.metrics_only, self.policy)
         sentences = request.sentences
         if request.metrics_only and not request.candidates:
             completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
         else:
             completion = self.backend.complete(request)
-        spent = [completion]
+        usage, attempts = completion.usage, completion.attempts
         grounded = ground(completion.extraction, sentences)
         first_problems = len(grounded.problems)
-        if grounded.problems:
-            retry = self._reask(request, completion, grounded.problems)
+        if grounded.problems and self.policy.may_reask_grounding(attempts):
+            retry, spent = self._reask(request, completion, grounded.problems, attempts)
+            usage, attempts = usage + spent.usage, attempts + spent.attempts
             if retry is not None:
-                spent.append(retry)
                 again = ground(retry.extraction, sentences)
                 if len(again.problems) <= len(grounded.problems):
                     completion, grounded = retry, again
         extraction = completion.extraction
         return Record(
             key=self.key(item),
+            created_at=datetime.now(UTC),
             one_line_summary=extraction.one_line_summary,
             objective=extraction.objective,
             methods=extraction.methods,
@@ -171,39 +191,48 @@ class Extractor:
                 provider=self.provider,
                 prompt_id=self.prompt.id,
                 prompt_hash=self.prompt.hash,
-                usage=Usage(
-                    prompt_tokens=sum(c.prompt_tokens for c in spent),
-                    completion_tokens=sum(c.completion_tokens for c in spent),
-                ),
+                usage=usage,
                 latency_s=round(time.perf_counter() - started, 3),
-                attempts=sum(c.attempts for c in spent),
-                created_at=datetime.now(UTC),
+                attempts=attempts,
             ),
         )
 
-    def _reask(self, request: Request, first: Completion, problems: list[str]) -> Completion | None:
-        """Ask once more when metric values are not in the text; None if that answer fails."""
+    def _reask(
+        self, request: Request, first: Completion, problems: list[str], made: int
+    ) -> tuple[Completion | None, Completion]:
+        """Ask once more when metric values are not in the text, within the calls the policy
+        has left after `made`. Returns the answer (None if it failed) and what the re-ask
+        spent, counted either way."""
         messages = [
             *request.messages,
             {"role": "assistant", "content": first.extraction.model_dump_json()},
-            {"role": "user", "content": reask_message(problems)},
+            {"role": "user", "content": self.prompt.grounding_reask(problems)},
         ]
+        left = self.policy.calls_left(made)
         try:
-            return self.backend.complete(replace(request, messages=messages))
-        except ExtractionError:
-            return None
+            retry = self.backend.complete(replace(request, messages=messages, max_calls=left))
+        except ExtractionError as exc:
+            return None, Completion(Extraction(), exc.usage, exc.attempts)
+        except ProviderError as exc:  # the item fails: its error line counts every token
+            exc.usage = first.usage + exc.usage
+            raise
+        return retry, retry
 
     def error_line(self, item: Item, error: Exception) -> ErrorLine:
         """The output line recording that `item` failed."""
+        secret = self.settings.key_value()
+        last_output = getattr(error, "last_output", None)
         return ErrorLine(
             key=self.key(item),
+            created_at=datetime.now(UTC),
             source=source_of(item),
             error=ErrorInfo(
                 type=type(error).__name__,
-                message=redact(str(error), self.settings.key_value()),
+                message=redact(str(error), secret),
                 attempts=getattr(error, "attempts", 1),
+                last_output=redact(last_output, secret) if last_output is not None else None,
             ),
-            created_at=datetime.now(UTC),
+            usage=getattr(error, "usage", None) or Usage(),
         )
 
 

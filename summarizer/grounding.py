@@ -104,15 +104,3 @@ def _writes(sentence: Sentence, mention: Mention) -> bool:
 
 def _evidence(sentences: list[Sentence]) -> list[Evidence]:
     return [Evidence(sentence=s.number, start=s.start, end=s.end, text=s.text) for s in sentences]
-
-
-def reask_message(problems: list[str]) -> str:
-    """The user message sent once when some metric values are not in the text."""
-    listed = "\n".join(f"- {p}" for p in problems)
-    return (
-        "These headline_metrics are not supported by the text:\n"
-        f"{listed}\n"
-        "Every value_text must be one of the listed numbers, written as in the text, and evidence "
-        "must cite the sentences that state it. Drop metrics the text does not state. Answer "
-        "again in full."
-    )

@@ -15,7 +15,7 @@ SourceKind = Literal["digest", "abstract"]
 class Location(BaseModel):
     """Where an item or a problem was found: file path and 1-based line."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
     line: int = Field(ge=1)
@@ -27,7 +27,7 @@ class Location(BaseModel):
 class Item(BaseModel):
     """One paper to extract from."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: SourceKind
     arxiv_id: str | None = None

@@ -22,9 +22,9 @@ from summarizer.errors import FatalProviderError, ProviderError, TruncatedOutput
 from summarizer.extractor import Extractor
 from summarizer.item import Item
 from summarizer.schema import ErrorLine, Record
-from summarizer.store import Output, open_output
+from summarizer.store import Line, Output, open_output
+from summarizer.usage import Usage
 
-Line = Record | ErrorLine
 # Items in a row whose requests failed at the endpoint (after their own retries) before the
 # run stops: one is bad luck, three with nothing between them is an outage.
 BREAKER_LIMIT = 3
@@ -56,16 +56,23 @@ class RunSummary:
     failed_earlier: int = 0
     duplicates: int = 0
     pending: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    outdated: int = 0
+    usage: Usage = field(default_factory=Usage)
+    failed_usage: Usage = field(default_factory=Usage)
     wall_s: float = 0.0
 
     def __str__(self) -> str:
+        usage = self.usage
+        spent = f"tokens {usage.prompt_tokens} prompt + {usage.completion_tokens} completion"
+        if self.failed_usage != Usage():
+            failed = self.failed_usage
+            spent += f" ({failed.prompt_tokens} + {failed.completion_tokens} on failed items)"
         text = (
             f"done {self.done}, failed {self.failed}, skipped {self.skipped} (already in output), "
-            f"duplicates {self.duplicates}, tokens {self.prompt_tokens} prompt + "
-            f"{self.completion_tokens} completion, wall {self.wall_s:.1f}s"
+            f"duplicates {self.duplicates}, {spent}, wall {self.wall_s:.1f}s"
         )
+        if self.outdated:
+            text += f"; {self.outdated} lines of an older schema set aside, their items run again"
         if self.pending:
             text += f"; {self.pending} not yet run (re-run to resume)"
         if self.failed_earlier:
@@ -120,6 +127,8 @@ def extract_many(
     sink = None
     try:
         sink = open_output(output, retry_failed) if output is not None else None
+        if sink is not None:
+            result.summary.outdated = sink.outdated
         todo = _pending(items, active, sink, result.summary)
         result.summary.pending = len(todo)
         if progress is not None:
@@ -278,8 +287,9 @@ def _count(line: Line, result: RunResult) -> None:
     if isinstance(line, Record):
         result.records.append(line)
         summary.done += 1
-        summary.prompt_tokens += line.provenance.usage.prompt_tokens
-        summary.completion_tokens += line.provenance.usage.completion_tokens
+        summary.usage += line.provenance.usage
     else:
         result.errors.append(line)
         summary.failed += 1
+        summary.usage += line.usage
+        summary.failed_usage += line.usage

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -25,9 +25,12 @@ from pydantic import (
     field_validator,
 )
 
-from summarizer.item import Location, SourceKind
+from summarizer.item import Item
+from summarizer.usage import Usage
 
-SCHEMA_VERSION = "2.0"
+# 3.0: `schema_version` and `created_at` on every line (error lines too), usage and the last
+# output on error lines. Lines of 2.0 are read (see `store.read_lines`), never resumed.
+SCHEMA_VERSION = "3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_METRICS = 4
 _SHORT, _LONG = 120, 400
@@ -82,40 +85,54 @@ def _compact(schema: dict[str, Any]) -> None:
 _COMPACT = ConfigDict(json_schema_extra=_compact)
 
 
-class Method(BaseModel):
-    """A method, technique or resource the paper introduces or relies on."""
+class _Strict(BaseModel):
+    """A model that refuses unknown fields: a misspelt field is an error, not lost data."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Method(_Strict):
+    """A method, technique or resource the paper introduces or relies on."""
 
     name: Short
     description: Sentence
 
 
-class ExtractedMetric(BaseModel):
-    """A headline result as the model (or the rules provider) picks it: which number, and what
-    it measures. The numeric value and unit are derived from `value_text` by grounding."""
-
-    model_config = _COMPACT
+class _Labels(_Strict):
+    """What a headline number measures: the fields a picked and a grounded metric share."""
 
     metric: Short
     value_text: Short
     benchmark: Label = None
     subject: Label = None
     comparison: Label = None
-    evidence: list[int] = Field(min_length=1, max_length=3)
 
 
-class Extraction(BaseModel):
-    """Structured summary of one paper, as extracted from its text. In metrics-only runs the
-    prose fields stay empty."""
+class ExtractedMetric(_Labels):
+    """A headline result as the model (or the rules provider) picks it: which number, and what
+    it measures. The numeric value and unit are derived from `value_text` by grounding."""
 
     model_config = _COMPACT
 
-    headline_metrics: list[ExtractedMetric] = Field(default_factory=list, max_length=MAX_METRICS)
+    evidence: list[int] = Field(min_length=1, max_length=3)
+
+
+class _Prose(_Strict):
+    """The written part of a summary, shared by an extraction and a record. In metrics-only
+    runs it stays empty."""
+
     one_line_summary: str = ""
     objective: str = ""
     methods: list[Method] = Field(default_factory=list, max_length=4)
     implications: list[str] = Field(default_factory=list, max_length=3)
+
+
+class Extraction(_Prose):
+    """Structured summary of one paper, as extracted from its text."""
+
+    model_config = _COMPACT
+
+    headline_metrics: list[ExtractedMetric] = Field(default_factory=list, max_length=MAX_METRICS)
 
 
 class _Inlined(BaseModel):
@@ -232,7 +249,7 @@ def answer_model(
     return answer
 
 
-class Evidence(BaseModel):
+class Evidence(_Strict):
     """A cited source sentence and its `[start, end)` character span in `source.text`."""
 
     sentence: int
@@ -241,25 +258,20 @@ class Evidence(BaseModel):
     text: str
 
 
-class Metric(BaseModel):
+class Metric(_Labels):
     """A headline metric tied to the source sentences that state it. `value` and `unit` are
     derived from `value_text`; `value` is None only when `value_text` states no number (and
     then `grounded` is false)."""
 
-    metric: str
     # A non-finite value would be written as null in JSON: refused, never silently nulled.
     value: float | None = Field(allow_inf_nan=False)
-    value_text: str
     unit: str | None = None
-    benchmark: str | None = None
-    subject: str | None = None
-    comparison: str | None = None
     evidence: list[Evidence]
     grounded: bool
     grounding_note: str | None = None
 
 
-class Grounding(BaseModel):
+class Grounding(_Strict):
     """How many of a record's metrics were found in the sentences they cite."""
 
     grounded: int
@@ -269,72 +281,60 @@ class Grounding(BaseModel):
     )
 
 
-class Usage(BaseModel):
-    """Tokens spent on one item, over every attempt."""
+class Source(Item):
+    """The input a record was extracted from (an `Item`, as written into the line)."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-class Source(BaseModel):
-    """The input a record was extracted from."""
-
-    kind: SourceKind
-    location: Location
-    arxiv_id: str | None
-    title: str
-    authors: list[str]
-    digest_date: date | None
-    text: str
+    model_config = ConfigDict(extra="forbid")
 
 
-class Provenance(BaseModel):
+class Provenance(_Strict):
     """How a record was produced."""
 
     model: str
     provider: str
     prompt_id: str
     prompt_hash: str
-    schema_version: str = SCHEMA_VERSION
     usage: Usage
     latency_s: float
     attempts: int
+
+
+class _Line(_Strict):
+    """What every output line holds: its status, the schema it was written in, the resume
+    key, when it was written, and its source."""
+
+    status: str
+    schema_version: str = SCHEMA_VERSION
+    key: str = Field(description="Resume key: input text, prompt, model and settings hashed.")
     created_at: datetime
+    source: Source
 
 
-class Record(BaseModel):
+class Record(_Prose, _Line):
     """One validated, source-grounded record: a line of `summarize extract` output."""
 
-    model_config = ConfigDict(extra="forbid")
-
     status: Literal["ok"] = "ok"
-    key: str = Field(description="Resume key: input text, prompt and model hashed together.")
-    one_line_summary: str
-    objective: str
-    methods: list[Method]
     headline_metrics: list[Metric]
-    implications: list[str]
     grounding: Grounding
-    source: Source
     provenance: Provenance
 
 
-class ErrorInfo(BaseModel):
-    """Why an item failed."""
+class ErrorInfo(_Strict):
+    """Why an item failed, and the model's last answer when there was one."""
 
     type: str
     message: str
     attempts: int
+    last_output: str | None = None
 
 
-class ErrorLine(BaseModel):
-    """A failed item, written in place of its record so that nothing is dropped silently."""
+class ErrorLine(_Line):
+    """A failed item, written in place of its record so that nothing is dropped silently.
+    `usage` counts the tokens its attempts spent."""
 
     status: Literal["error"] = "error"
-    key: str
-    source: Source
     error: ErrorInfo
-    created_at: datetime
+    usage: Usage = Field(default_factory=Usage)
 
 
 def record_json_schema() -> dict[str, Any]:

@@ -1,7 +1,14 @@
-"""The JSONL output file: append one line per finished item, and tell what is done on resume.
+"""The JSONL output file: its one line type, one reader, and appending with resume.
+
+Every line is a `Line`: a `Record` or an `ErrorLine`, told apart by `status`, and each carries
+the `schema_version` it was written in. `read_lines` is the one reader (the eval harness,
+`validate` and resume all use it); it reads lines of schema 2.0 too, upgraded in shape, with
+their version kept.
 
 Each line is written whole and flushed as soon as its item finishes, so a run killed at any moment
 loses at most the line being written; `open_output` drops such a torn last line before resuming.
+Lines of an older schema are never resumed: `open_output` moves them to a file beside the output
+(`out.v2.0.jsonl`), says so once, and their items run again, so one file never mixes versions.
 
 One run owns an output at a time: `open_output` takes an advisory lock (`flock`) on `FILE.lock`
 beside it before reading, and holds it until `close`. A second run on the same file fails at once
@@ -15,20 +22,122 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import Field, TypeAdapter, ValidationError
 
 from summarizer.errors import OutputError
+from summarizer.item import Location, Problem
+from summarizer.schema import SCHEMA_VERSION, ErrorLine, Record, invalid_because
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory lock
     fcntl = None  # type: ignore[assignment]
+
+Line = Annotated[Record | ErrorLine, Field(discriminator="status")]
+_LINE: TypeAdapter[Record | ErrorLine] = TypeAdapter(Line)
+_log = logging.getLogger(__name__)
+_TORN = "the last line has no line end: the run writing it was stopped (a resume drops it)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an output file as written, with its JSON object (None when it is none)."""
+
+    location: Location
+    text: str
+    data: dict[str, Any] | None
+    torn: bool = False  # an unreadable last line without its line end: a run stopped writing it
+
+
+@dataclass
+class LineReading:
+    """What `read_lines` found: the lines in file order and the lines it could not read."""
+
+    lines: list[Record | ErrorLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def entries(path: Path) -> Iterator[Entry]:
+    """Every non-blank line of `path`, in order, with its JSON object when it holds one."""
+    for number, text, last in _numbered_lines(path):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        location = Location(path=str(path), line=number)
+        if not isinstance(data, dict):
+            yield Entry(location, text, None, torn=last)
+        else:  # whole, even if its line end is missing: the rewrite on resume adds one
+            yield Entry(location, text, data)
+
+
+def parse_line(entry: Entry) -> Record | ErrorLine | Problem:
+    """The line `entry` holds (a 2.0 line upgraded in shape), or a `Problem` saying why not."""
+    if entry.torn:
+        return Problem(location=entry.location, message=_TORN)
+    if entry.data is None:
+        return Problem(location=entry.location, message="not a JSON object")
+    data = _upgrade(entry.data)
+    version = str(data.get("schema_version"))
+    if _newer(version):
+        return Problem(
+            location=entry.location,
+            message=f"written by record schema {version}, newer than this summarizer's "
+            f"{SCHEMA_VERSION}; upgrade summarizer to read it",
+        )
+    try:
+        return _LINE.validate_python(data)
+    except ValidationError as exc:
+        return Problem(location=entry.location, message=invalid_because(exc))
+
+
+def read_lines(path: Path) -> LineReading:
+    """Read a `summarize extract` output: its records and error lines, and a `Problem` for
+    each line that is neither."""
+    reading = LineReading()
+    for entry in entries(path):
+        parsed = parse_line(entry)
+        if isinstance(parsed, Problem):
+            reading.problems.append(parsed)
+        else:
+            reading.lines.append(parsed)
+    return reading
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A line of schema 2.0 in the shape of this one: 2.0 kept `schema_version` and
+    `created_at` in a record's provenance, and error lines carried no version."""
+    if "schema_version" in data:
+        return data
+    upgraded = dict(data)
+    provenance = data.get("provenance")
+    if isinstance(provenance, dict):
+        provenance = dict(provenance)
+        upgraded["schema_version"] = str(provenance.pop("schema_version", "2.0"))
+        upgraded["created_at"] = provenance.pop("created_at", None)
+        upgraded["provenance"] = provenance
+    else:
+        upgraded["schema_version"] = "2.0"
+    return upgraded
+
+
+def _version(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return (0,)
+
+
+def _newer(version: str) -> bool:
+    return _version(version) > _version(SCHEMA_VERSION)
 
 
 @dataclass
@@ -38,10 +147,13 @@ class Output:
     path: Path
     done: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
+    # Lines of an older schema found on opening, and the file they were moved to.
+    outdated: int = 0
+    moved_to: Path | None = None
     _file: IO[str] | None = None
     _lock: int | None = None
 
-    def write(self, line: BaseModel) -> None:
+    def write(self, line: Record | ErrorLine) -> None:
         """Append one record or error line and flush it; a failed write raises `OutputError`."""
         assert self._file is not None, "output is closed"
         try:
@@ -85,24 +197,51 @@ def open_output(path: Path, retry_failed: bool = False) -> Output:
 
 def _fill(output: Output, retry_failed: bool) -> None:
     path = output.path
-    lines = _complete_lines(path)
-    keep = []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
+    keep: list[str] = []
+    old: dict[str, list[str]] = {}
+    unreadable: list[Problem] = []
+    for entry in entries(path):
+        if entry.torn:
+            continue  # dropped by the rewrite below
+        line = parse_line(entry)
+        if isinstance(line, Problem):
+            unreadable.append(line)  # kept as written: never thrown away, never resumed
+        elif line.schema_version != SCHEMA_VERSION:
+            old.setdefault(line.schema_version, []).append(entry.text)
             continue
-        if not isinstance(entry, dict) or "key" not in entry:
-            continue
-        if entry.get("status") == "error":
+        elif isinstance(line, ErrorLine):
             if retry_failed:
                 continue
-            output.failed.add(entry["key"])
+            output.failed.add(line.key)
         else:
-            output.done.add(entry["key"])
-        keep.append(line)
-    if retry_failed or len(keep) != len(lines) or _torn(path):
+            output.done.add(line.key)
+        keep.append(entry.text)
+    for version, lines in old.items():
+        output.moved_to = _set_aside(path, version, lines)
+        output.outdated += len(lines)
+        _log.warning(
+            "%s: %d line(s) were written by record schema %s (this is %s); moved them to %s, "
+            "and their items run again",
+            path, len(lines), version, SCHEMA_VERSION, output.moved_to,
+        )  # fmt: skip
+    if unreadable:
+        _log.warning(
+            "%s: %d line(s) are neither a record nor an error line (first: %s); kept as they "
+            "are, and their items run again",
+            path, len(unreadable), unreadable[0],
+        )  # fmt: skip
+    if retry_failed or old or _torn(path):
         _rewrite(path, keep)
+
+
+def _set_aside(path: Path, version: str, lines: list[str]) -> Path:
+    """Append `lines` to `NAME.vVERSION.jsonl` beside `path`; returns that file."""
+    aside = path.with_name(f"{path.stem}.v{version}{path.suffix or '.jsonl'}")
+    with aside.open("a", encoding="utf-8") as file:
+        file.writelines(line + "\n" for line in lines)
+        file.flush()
+        os.fsync(file.fileno())  # on disk before the output is rewritten without them
+    return aside
 
 
 def _check_regular(path: Path) -> None:
@@ -151,13 +290,16 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _complete_lines(path: Path) -> list[str]:
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str, bool]]:
+    """Numbered non-blank lines, each with whether it is a last line without a line end."""
     if not path.exists():
-        return []
+        return
     text = path.read_text(encoding="utf-8", errors="replace")
-    lines = text.split("\n")
     # The last element is "" after a final newline, or a torn line from a killed run.
-    return [line for line in lines[:-1] if line.strip()]
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line, number == len(lines)
 
 
 def _torn(path: Path) -> bool:

@@ -1,16 +1,17 @@
-"""Check an output file against the published JSON Schema, line by line, with `jsonschema`."""
+"""Check an output file line by line: records against the published JSON Schema (`jsonschema`),
+error lines against their model, and every line's schema version against this one's."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from summarizer.item import Location, Problem
-from summarizer.schema import record_json_schema
+from summarizer.item import Problem
+from summarizer.schema import SCHEMA_VERSION, record_json_schema
+from summarizer.store import entries, parse_line
 
 
 @cache
@@ -30,31 +31,40 @@ class ValidationReport:
 
     @property
     def ok(self) -> bool:
-        """True when every record line is valid."""
+        """True when every line is valid."""
         return not self.invalid
 
 
 def validate_file(path: Path) -> ValidationReport:
     """Validate every line of a `summarize extract` JSONL file."""
     report = ValidationReport()
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            location = Location(path=str(path), line=number)
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                report.invalid.append(Problem(location=location, message=f"not JSON: {exc.msg}"))
-                continue
-            if isinstance(entry, dict) and entry.get("status") == "error":
-                report.error_lines += 1
-                continue
-            errors = sorted(_validator().iter_errors(entry), key=lambda e: list(e.absolute_path))
-            if errors:
-                where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
-                message = f"{where}: {errors[0].message[:200]}"
-                report.invalid.append(Problem(location=location, message=message))
+    for entry in entries(path):
+        location, data = entry.location, entry.data
+        if data is None or entry.torn:
+            parsed = parse_line(entry)
+            assert isinstance(parsed, Problem)
+            report.invalid.append(parsed)
+            continue
+        version = data.get("schema_version", "2.0")
+        if version != SCHEMA_VERSION:
+            message = (
+                f"written by record schema {version}, not {SCHEMA_VERSION}; run `summarize "
+                "extract` on its sources again to write it in this one"
+            )
+            report.invalid.append(Problem(location=location, message=message))
+            continue
+        if data.get("status") == "error":
+            parsed = parse_line(entry)
+            if isinstance(parsed, Problem):
+                report.invalid.append(parsed)
             else:
-                report.valid += 1
+                report.error_lines += 1
+            continue
+        errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
+            message = f"{where}: {errors[0].message[:200]}"
+            report.invalid.append(Problem(location=location, message=message))
+        else:
+            report.valid += 1
     return report

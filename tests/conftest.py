@@ -1,59 +1,17 @@
-"""Shared fixtures: real fixture files, a loopback-only network guard, and cassette replay."""
+"""Shared fixtures: real fixture files, a loopback-only network guard, a clean environment and
+the fault-injecting stub server. Plain helpers live in `helpers.py`."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import vcr
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-CASSETTES = ROOT / "cassettes"
-RECORDING = os.environ.get("SUMMARIZE_RECORD") == "1"
-# Rows in each archive variant (and the seed), as counted by hand from the files.
-ARCHIVE_ROWS = [
-    ("2024-09-05.md", 8),
-    ("2024-09-09.md", 5),
-    ("2025-03-11.md", 39),
-    ("2025-10-30.md", 24),
-    ("seed_digest.txt", 20),
-]
-
-# Only these headers survive in a cassette: no keys, cookies, organisations or client versions.
-_KEEP_HEADERS = {"content-type"}
-
-
-def _scrub_request(request: Any) -> Any:
-    for name in list(request.headers):
-        if name.lower() not in _KEEP_HEADERS:
-            del request.headers[name]
-    return request
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    response["headers"] = {
-        k: v for k, v in response["headers"].items() if k.lower() in _KEEP_HEADERS
-    }
-    return response
-
-
-def cassette_recorder(library: Path = CASSETTES, record: bool = RECORDING) -> vcr.VCR:
-    """Replays by default; `SUMMARIZE_RECORD=1` re-records against a live endpoint."""
-    return vcr.VCR(
-        cassette_library_dir=str(library),
-        record_mode="all" if record else "none",
-        match_on=["method", "path", "body"],
-        filter_headers=["authorization", "api-key", "openai-organization", "openai-project",
-                        "cookie", "set-cookie"],
-        before_record_request=_scrub_request,
-        before_record_response=_scrub_response,
-        decode_compressed_response=True,
-    )  # fmt: skip
+from helpers import CONFIG_PREFIXES, FIXTURES
+from stub_server import Stub
 
 
 @pytest.fixture(autouse=True)
@@ -80,23 +38,17 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-def read_json(path: Path) -> Any:
-    """Load a JSON file."""
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-# Variables that configure an endpoint, a key or the toolkit: tests start without them.
-_CONFIG_PREFIXES = ("OPENAI_", "SUMMARIZE_")
-
-
-def clean_env() -> dict[str, str]:
-    """This process's environment without OPENAI_* or SUMMARIZE_* variables, for a child."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(_CONFIG_PREFIXES)}
-
-
 @pytest.fixture
 def no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A clean environment without OPENAI_* or SUMMARIZE_* variables."""
     for name in list(os.environ):
-        if name.startswith(_CONFIG_PREFIXES):
+        if name.startswith(CONFIG_PREFIXES):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    """The fault-injecting OpenAI-compatible stub (see `stub_server.py`), stopped after."""
+    server = Stub().start()
+    yield server
+    server.stop()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import CASSETTES, FIXTURES, RECORDING, cassette_recorder
+from helpers import CASSETTES, FIXTURES, RECORDING, cassette_recorder
 
 from summarizer import ErrorLine, Extractor, Item, Record, Settings, SummarizerError, read
 from summarizer.providers import Backend, local

@@ -111,7 +111,8 @@ class Stub:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> Stub:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # shutdown() waits for the serving loop's next poll: 0.5 s by default, once per test.
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:

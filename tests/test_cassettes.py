@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import CASSETTES, cassette_recorder
+from helpers import CASSETTES, cassette_recorder
 from stub_server import Stub
 
 from summarizer import Settings, read

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from typer.testing import CliRunner
 from summarizer import Extractor, Item, Location, Record, Settings, read, record_json_schema
 from summarizer.candidates import find_candidates
 from summarizer.cli import app
+from summarizer.extractor import record_key
 from summarizer.numbers import find_numbers
+from summarizer.prompt import load_prompt, parse_prompt
 from summarizer.sentences import split_sentences
 
 DIGEST = seed_items("seed_digest")
@@ -163,3 +166,29 @@ def test_recorded_request_offers_only_the_papers_numbers(item: Item) -> None:
         assert metrics["maxItems"] == min(4, len(numbers))
     else:
         assert metrics["maxItems"] == 0
+
+
+def test_the_resume_key_covers_everything_that_changes_the_answer() -> None:
+    item, prompt, settings = DIGEST[0], load_prompt(), Settings(provider="rules")
+    text = (resources.files("summarizer.prompts") / f"{prompt.id}.txt").read_text("utf-8")
+    reworded = parse_prompt(prompt.id, text.replace("Answer again in full.", "Answer in full."))
+    assert (reworded.system, reworded.user) == (prompt.system, prompt.user)
+    key = record_key(item, prompt, "m", settings)
+    assert key == record_key(item, load_prompt(), "m", Settings(provider="rules"))
+
+    def other(**changes: object) -> str:
+        return record_key(item, prompt, "m", settings.model_copy(update=changes))
+
+    changed = {
+        "grounding re-ask text": record_key(item, reworded, "m", settings),
+        "input text": record_key(item.model_copy(update={"text": "Other."}), prompt, "m", settings),
+        "model": record_key(item, prompt, "other", settings),
+        "temperature": other(temperature=0.7),
+        "max tokens": other(max_tokens=300),
+        "request options": other(request_options={"repeat_penalty": 1.1}),
+        "mode": other(mode="json"),
+        "fields": other(metrics_only=True),
+        "re-ask budget": other(max_reasks=0),
+    }
+    assert key not in changed.values()
+    assert len(set(changed.values())) == len(changed)

@@ -8,25 +8,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import clean_env
+from helpers import OUTPUTS, clean_env
 from stub_server import Stub
 
 from summarizer import Extractor, Item, Record, Settings, extract_many, read
 from summarizer.pipeline import BREAKER_LIMIT
 from summarizer.providers.local import free_port
+from summarizer.schema import SCHEMA_VERSION
+from summarizer.store import read_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    server = Stub().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -74,7 +68,7 @@ def test_every_item_written_once_and_failures_recorded(
     assert error["error"]["type"] == "ProviderError"  # type: ignore[index]
     assert error["source"]["location"]["line"] == 7  # type: ignore[index]
     spent = sum(r.provenance.usage.prompt_tokens for r in result.records)
-    assert result.summary.prompt_tokens == spent >= 19 * 100
+    assert result.summary.usage.prompt_tokens == spent >= 19 * 100
 
 
 def test_rerun_skips_done_and_retry_failed_reruns_errors(
@@ -90,6 +84,35 @@ def test_rerun_skips_done_and_retry_failed_reruns_errors(
     written = lines_of(out)
     assert len(written) == 5
     assert {line["status"] for line in written} == {"ok"}
+
+
+def test_an_output_written_before_schema_3_0_is_not_resumed_and_says_so(
+    items: list[Item], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`records.v2.0.jsonl` holds lines of the seed digest written by schema 2.0 (three by the
+    embedded model, one error line)."""
+    out = tmp_path / "out.jsonl"
+    out.write_text((OUTPUTS / "records.v2.0.jsonl").read_text())
+    result = extract_many(items, Settings(provider="rules"), output=out)
+    assert (result.summary.done, result.summary.skipped, result.summary.outdated) == (20, 0, 4)
+    assert "4 lines of an older schema set aside" in str(result.summary)
+    assert sum("record schema 2.0" in r.getMessage() for r in caplog.records) == 1
+    assert {line.schema_version for line in read_lines(out).lines} == {SCHEMA_VERSION}
+    assert len(read_lines(tmp_path / "out.v2.0.jsonl").lines) == 4
+    again = extract_many(items, Settings(provider="rules"), output=out)
+    assert (again.summary.done, again.summary.skipped, again.summary.outdated) == (0, 20, 0)
+
+
+def test_failed_items_count_their_tokens(stub: Stub, items: list[Item]) -> None:
+    stub.faults.extend(["invalid"] * 3)  # the first item's three calls
+    result = extract_many(items[:2], settings_for(stub, concurrency=1, max_reasks=2))
+    assert (result.summary.done, result.summary.failed) == (1, 1)
+    error = result.errors[0]
+    assert error.usage.prompt_tokens == 300  # three calls, the stub's 100 prompt tokens each
+    assert error.error.last_output is not None
+    assert result.summary.failed_usage == error.usage
+    assert result.summary.usage == error.usage + result.records[0].provenance.usage
+    assert "on failed items" in str(result.summary)
 
 
 def test_duplicate_items_run_once(stub: Stub, items: list[Item]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx2
@@ -18,6 +18,7 @@ from summarizer.extractor import build_request
 from summarizer.prompt import load_prompt
 from summarizer.providers.base import Request
 from summarizer.providers.openai import OpenAIBackend, pick_mode
+from summarizer.usage import Usage
 
 SECRET = "sk-test-0123456789abcdefSECRET"
 
@@ -26,13 +27,6 @@ SECRET = "sk-test-0123456789abcdefSECRET"
 def request_(fixtures: Path) -> Request:
     item = read([fixtures / "seed_digest.txt"]).items[1]
     return build_request(item, load_prompt())
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    server = Stub().start()
-    yield server
-    server.stop()
 
 
 def backend_for(stub: Stub, **overrides: object) -> OpenAIBackend:
@@ -51,7 +45,7 @@ def test_valid_answer(stub: Stub, request_: Request) -> None:
     completion = backend_for(stub).complete(request_)
     assert completion.extraction.headline_metrics[0].value_text == "3x"
     assert completion.attempts == 1
-    assert (completion.prompt_tokens, completion.completion_tokens) == (100, 50)
+    assert completion.usage == Usage(prompt_tokens=100, completion_tokens=50)
     sent = stub.requests[0]
     assert sent["model"] == "stub-model"
     assert sent["tool_choice"]["function"]["name"] == sent["tools"][0]["function"]["name"]
@@ -102,11 +96,11 @@ def test_invalid_output_is_reasked_with_only_the_validation_errors(
 def test_reasks_are_bounded_and_keep_the_last_output(stub: Stub, request_: Request) -> None:
     stub.faults.extend(["invalid"] * 5)
     with pytest.raises(ExtractionError) as caught:
-        backend_for(stub, max_reasks=1).complete(request_)
+        backend_for(stub).complete(replace(request_, max_calls=2))
     assert caught.value.attempts == 2
     assert caught.value.last_output is not None
     assert "one_line_summary" in caught.value.last_output
-    assert caught.value.completion_tokens == 100
+    assert caught.value.usage == Usage(prompt_tokens=200, completion_tokens=100)
 
 
 def test_truncation_is_its_own_error_and_is_retried_briefly(stub: Stub, request_: Request) -> None:
@@ -119,8 +113,24 @@ def test_truncation_is_its_own_error_and_is_retried_briefly(stub: Stub, request_
 def test_repeated_truncation_raises(stub: Stub, request_: Request) -> None:
     stub.faults.extend(["truncated"] * 5)
     with pytest.raises(TruncatedOutputError, match="token limit"):
-        backend_for(stub, max_reasks=1).complete(request_)
+        backend_for(stub).complete(replace(request_, max_calls=2))
     assert len(stub.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [["invalid", "truncated", "invalid", "invalid"], ["truncated", "invalid", "truncated"]],
+)
+def test_every_kind_of_reask_draws_on_one_budget(
+    stub: Stub, request_: Request, faults: list[str]
+) -> None:
+    """Validation re-asks inside a truncation re-ask once allowed (n+1)^2 calls."""
+    stub.faults.extend(faults * 3)
+    with pytest.raises((ExtractionError, TruncatedOutputError)) as caught:
+        backend_for(stub).complete(replace(request_, max_calls=3))
+    assert len(stub.requests) == 3
+    assert isinstance(caught.value, ExtractionError | TruncatedOutputError)
+    assert caught.value.usage.prompt_tokens == 300
 
 
 def test_the_key_never_reaches_logs_or_errors(
@@ -146,9 +156,9 @@ def test_mode_is_chosen_per_endpoint() -> None:
 def test_json_schema_mode_sends_a_strict_schema_with_the_enum(
     stub: Stub, request_: Request
 ) -> None:
-    backend = backend_for(stub, mode="json_schema", max_reasks=0)
+    backend = backend_for(stub, mode="json_schema")
     with pytest.raises(ExtractionError):  # the stub answers in tools form only
-        backend.complete(request_)
+        backend.complete(replace(request_, max_calls=1))
     sent = stub.requests[0]["response_format"]["json_schema"]
     assert sent["strict"] is True
     schema = sent["schema"]

@@ -4,7 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_ROWS
+from helpers import ARCHIVE_ROWS
 
 from summarizer import Item, Problem
 from summarizer.sources.digest import looks_like_digest, read_digest

@@ -7,33 +7,94 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import OUTPUTS, rules_lines, seed_rows, write_lines
 
+from summarizer import ErrorLine, Record
 from summarizer.errors import OutputError
-from summarizer.store import open_output
+from summarizer.item import Problem
+from summarizer.schema import SCHEMA_VERSION
+from summarizer.store import open_output, read_lines
+
+V2 = OUTPUTS / "records.v2.0.jsonl"  # 3 records and 1 error line written by schema 2.0
 
 
 def test_torn_last_line_is_dropped_on_resume(tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    good = json.dumps({"status": "ok", "key": "a"})
-    out.write_text(good + "\n" + '{"status": "ok", "key": "b", "one_li')
+    a, b = rules_lines(seed_rows()[:2])
+    out = write_lines(tmp_path / "out.jsonl", [a])
+    good = out.read_text()
+    with out.open("a") as file:
+        file.write(b.model_dump_json()[:80])
+    assert isinstance(read_lines(out).problems[0], Problem)  # the reader names it
     output = open_output(out)
     output.close()
-    assert output.done == {"a"}
-    assert out.read_text() == good + "\n"
+    assert output.done == {a.key}
+    assert out.read_text() == good
 
 
 def test_error_lines_are_kept_unless_retrying(tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    lines = [{"status": "ok", "key": "a"}, {"status": "error", "key": "b"}]
-    out.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    failed, done = rules_lines(seed_rows()[:2], failing=1)
+    out = write_lines(tmp_path / "out.jsonl", [done, failed])
     kept = open_output(out)
     kept.close()
-    assert (kept.done, kept.failed) == ({"a"}, {"b"})
+    assert (kept.done, kept.failed) == ({done.key}, {failed.key})
     assert out.read_text().count("\n") == 2
     retry = open_output(out, retry_failed=True)
     retry.close()
-    assert (retry.done, retry.failed) == ({"a"}, set())
+    assert (retry.done, retry.failed) == ({done.key}, set())
     assert out.read_text().count("\n") == 1
+
+
+def test_one_reader_for_both_line_types_with_their_version(tmp_path: Path) -> None:
+    lines = rules_lines(seed_rows()[:3], failing=1)
+    reading = read_lines(write_lines(tmp_path / "out.jsonl", lines))
+    assert reading.problems == []
+    assert reading.lines == lines
+    assert [type(line) for line in reading.lines] == [ErrorLine, Record, Record]
+    assert {line.schema_version for line in reading.lines} == {SCHEMA_VERSION}
+
+
+def test_lines_of_schema_2_0_are_read_with_their_version_kept() -> None:
+    reading = read_lines(V2)
+    assert reading.problems == []
+    assert [line.status for line in reading.lines] == ["ok", "ok", "ok", "error"]
+    assert {line.schema_version for line in reading.lines} == {"2.0"}
+    first = json.loads(V2.read_text().splitlines()[0])
+    assert (
+        reading.lines[0].created_at.isoformat().startswith(first["provenance"]["created_at"][:19])
+    )
+
+
+def test_an_older_schema_is_never_resumed_but_set_aside_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out.jsonl"
+    current = rules_lines(seed_rows()[:1])
+    out.write_text(V2.read_text() + current[0].model_dump_json() + "\n")
+    output = open_output(out)
+    output.close()
+    assert (output.done, output.failed, output.outdated) == ({current[0].key}, set(), 4)
+    assert output.moved_to == tmp_path / "out.v2.0.jsonl"
+    assert output.moved_to.read_text() == V2.read_text()  # kept verbatim, nothing lost
+    assert [line.schema_version for line in read_lines(out).lines] == [SCHEMA_VERSION]
+    said = [r.getMessage() for r in caplog.records if "schema 2.0" in r.getMessage()]
+    assert len(said) == 1
+    assert "moved them to" in said[0]
+    assert "run again" in said[0]
+
+
+def test_a_newer_schema_or_a_foreign_line_is_kept_and_named(tmp_path: Path) -> None:
+    line = rules_lines(seed_rows()[:1])[0]
+    newer = line.model_dump(mode="json") | {"schema_version": "9.0"}
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps(newer) + "\n" + '{"status": "ok", "key": "x"}\n')
+    problems = read_lines(out).problems
+    assert "newer than this summarizer's" in problems[0].message
+    assert problems[1].location.line == 2
+    before = out.read_text()
+    output = open_output(out)
+    output.close()
+    assert (output.done, output.outdated) == (set(), 0)
+    assert out.read_text() == before
 
 
 def test_new_output_in_a_new_folder(tmp_path: Path) -> None:
@@ -75,15 +136,15 @@ def test_a_failed_write_is_an_output_error(tmp_path: Path) -> None:
     script = (
         "import resource, signal, sys\n"
         "from pathlib import Path\n"
+        "from helpers import rules_lines, seed_rows\n"
         "from summarizer.errors import OutputError\n"
-        "from summarizer.schema import Usage\n"
         "from summarizer.store import open_output\n"
+        "line = rules_lines(seed_rows()[:1])[0]\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))\n"
         "out = open_output(Path(sys.argv[1]))\n"
         "try:\n"
-        "    for _ in range(20):\n"
-        "        out.write(Usage(prompt_tokens=1, completion_tokens=2))\n"
+        "    out.write(line)\n"
         "except OutputError as exc:\n"
         "    print(exc)\n"
         "finally:\n"
@@ -91,7 +152,11 @@ def test_a_failed_write_is_an_output_error(tmp_path: Path) -> None:
     )
     path = tmp_path / "out.jsonl"
     run = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parent,  # where `helpers` is found
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"cannot write {path}: "), run.stdout

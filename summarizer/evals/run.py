@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +16,9 @@ from summarizer.evals.scoring import CaseScore, aggregate, score_case
 from summarizer.pipeline import extract_many
 from summarizer.redact import redact
 from summarizer.schema import ErrorLine, Record
+from summarizer.store import read_lines
+
+_log = logging.getLogger(__name__)
 
 
 class EvalReport(BaseModel):
@@ -56,14 +59,12 @@ def _words(text: str) -> str:
 
 
 def load_predictions(path: Path) -> list[Record | ErrorLine]:
-    """Read a `summarize extract` output file."""
-    lines: list[Record | ErrorLine] = []
-    for text in path.read_text(encoding="utf-8").splitlines():
-        if text.strip():
-            entry = json.loads(text)
-            model = ErrorLine if entry.get("status") == "error" else Record
-            lines.append(model.model_validate(entry))
-    return lines
+    """Read a `summarize extract` output file; a line that is neither a record nor an error
+    line is named in a warning and scored as a missing prediction."""
+    reading = read_lines(path)
+    for problem in reading.problems:
+        _log.warning("%s (skipped)", problem)
+    return reading.lines
 
 
 def evaluate(

@@ -10,28 +10,31 @@ from summarizer.item import Item
 from summarizer.prompt import Message
 from summarizer.schema import Extraction
 from summarizer.sentences import Sentence
+from summarizer.usage import Usage
 
 
 @dataclass(frozen=True)
 class Request:
     """What a backend is asked: the rendered messages, the numbers a metric may cite, whether
     only metrics are wanted, plus the item and its sentences for backends that work on the text
-    directly."""
+    directly. `max_calls` bounds the model calls the backend may make for it, re-asks included
+    (see `summarizer.reask`); `truncation_reask` is what to say when an answer was cut off."""
 
     messages: list[Message]
     item: Item
     sentences: list[Sentence]
     candidates: list[Candidate] = field(default_factory=list)
     metrics_only: bool = False
+    max_calls: int = 1
+    truncation_reask: str = ""
 
 
 @dataclass(frozen=True)
 class Completion:
-    """A validated extraction and what it cost."""
+    """A validated extraction and what it cost: tokens, and model calls (`attempts`)."""
 
     extraction: Extraction
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    usage: Usage = field(default_factory=Usage)
     attempts: int = 1
     raw: str | None = field(default=None, repr=False)
 

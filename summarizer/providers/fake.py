@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from summarizer.errors import ExtractionError
 from summarizer.providers.base import Completion, Request
 from summarizer.schema import Extraction
+from summarizer.usage import Usage
 
 
 class FakeBackend:
@@ -38,7 +39,7 @@ class FakeBackend:
             answer = self._answers.popleft()
         if isinstance(answer, Exception):
             raise answer
-        return Completion(answer, attempts=1)
+        return Completion(answer, Usage(), attempts=1)
 
     def close(self) -> None:
         """Nothing to release."""

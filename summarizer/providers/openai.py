@@ -3,9 +3,10 @@
 Two kinds of failure are handled apart and never fed to each other:
 - transport failures (429 honouring Retry-After, 5xx, timeouts, dropped connections, unreadable
   bodies) are retried around the raw HTTP call with tenacity's exponential backoff and jitter;
-- invalid output is re-asked by instructor, feeding back only the validation errors.
-A completion cut off at the token limit is re-asked once more with a request to be brief, and
-raises `TruncatedOutputError` if it keeps happening.
+- invalid output is re-asked by instructor, feeding back only the validation errors, and a
+  completion cut off at the token limit is re-asked with the prompt's request to be brief.
+Re-asks of both kinds stay within `request.max_calls` (see `summarizer.reask`); a completion
+still cut off when they are spent raises `TruncatedOutputError`.
 
 Time is bounded twice (see `deadline`): each request, body included, by `timeout_s`, and each
 item, over all its requests, retries and re-asks, by `item_timeout_s`.
@@ -16,7 +17,8 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
@@ -49,6 +51,7 @@ from summarizer.providers.deadline import Deadline, DeadlineClient
 from summarizer.providers.formats import schema_object_response_format, strict_response_format
 from summarizer.redact import redact
 from summarizer.schema import Extraction, answer_model, invalid_because
+from summarizer.usage import Usage
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -79,12 +82,6 @@ def response_model(request: Request) -> type[BaseModel]:
     results = sum(c.kind == "result" for c in request.candidates)
     answer = answer_model(values, len(request.sentences), request.metrics_only, results)
     return _response_model(answer)
-
-
-_BRIEF = (
-    "Your previous answer was cut off at the token limit. Answer again, much more briefly, "
-    "without repeating yourself."
-)
 
 
 def create(settings: Settings) -> OpenAIBackend:
@@ -149,12 +146,18 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 @dataclass
 class _Tally:
-    """Tokens and model calls of one item, summed over transport retries and re-asks."""
+    """Tokens and model calls of one request, summed over transport retries and re-asks, and
+    the last chat completion answered (for the raw text of a record or an error line)."""
 
     deadline: Deadline
     calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    usage: Usage = field(default_factory=Usage)
+    last: ChatCompletion | None = None
+
+
+# The tally of the request this thread is serving: instructor calls the patched `create`
+# with the request's own arguments only, so this is how each call finds its item's tally.
+_TALLY: ContextVar[_Tally] = ContextVar("summarizer_openai_tally")
 
 
 class OpenAIBackend:
@@ -191,44 +194,52 @@ class OpenAIBackend:
             http_client=DeadlineClient(),
         )
         self._backoff = wait_exponential_jitter(initial=1, max=settings.retry_max_wait_s)
+        # Patched once: every request goes through `_create`, which finds its tally in _TALLY.
+        self._structured = instructor.patch(create=self._create, mode=self.mode)
 
     def close(self) -> None:
         """Close the HTTP client."""
         self._client.close()
 
     def complete(self, request: Request) -> Completion:
-        """Extract from `request.messages`, re-asking on truncation up to `max_reasks` times."""
+        """Extract from `request.messages` in at most `request.max_calls` model calls."""
         tally = _Tally(Deadline(item_timeout(self.settings)))
-        messages = list(request.messages)
+        token = _TALLY.set(tally)
+        try:
+            return self._complete(request, tally)
+        except (ProviderError, ExtractionError) as exc:
+            exc.usage, exc.last_output = tally.usage, _raw_text(tally.last)
+            raise
+        finally:
+            _TALLY.reset(token)
+
+    def _complete(self, request: Request, tally: _Tally) -> Completion:
         answer = response_model(request)
-        for attempt in range(self.settings.max_reasks + 1):
+        messages = list(request.messages)
+        while True:
             try:
-                extraction, raw = self._ask(messages, answer, tally)
+                extraction = self._ask(messages, answer, request.max_calls - tally.calls - 1)
             except (TruncatedOutputError, IncompleteOutputException) as exc:
-                if attempt == self.settings.max_reasks:
+                if tally.calls >= request.max_calls:
                     raise TruncatedOutputError(
-                        f"output hit the token limit ({self.settings.max_tokens}) "
-                        f"{attempt + 1} times; raise --max-tokens",
+                        f"output hit the token limit ({self.settings.max_tokens}) and no re-ask "
+                        f"was left after {tally.calls} call(s); raise --max-tokens",
                         self.provider,
                         tally.calls,
                     ) from exc
-                messages = [*request.messages, {"role": "user", "content": _BRIEF}]
+                brief = {"role": "user", "content": request.truncation_reask}
+                messages = [*request.messages, brief]
                 continue
-            return Completion(
-                extraction, tally.prompt_tokens, tally.completion_tokens, tally.calls, raw
-            )
-        raise AssertionError("unreachable")
+            return Completion(extraction, tally.usage, tally.calls, _raw_text(tally.last))
 
-    def _ask(
-        self, messages: list[Message], answer: type[BaseModel], tally: _Tally
-    ) -> tuple[Extraction, str | None]:
-        structured = instructor.patch(create=self._create_counting(tally), mode=self.mode)
+    def _ask(self, messages: list[Message], answer: type[BaseModel], reasks: int) -> Extraction:
+        """One structured call, with up to `reasks` validation re-asks."""
         try:
-            result = structured(
+            result = self._structured(
                 response_model=answer,
                 messages=messages,
                 model=self.model,
-                max_retries=self.settings.max_reasks,
+                max_retries=max(reasks, 0),
                 temperature=self.settings.temperature,
                 max_tokens=self.settings.max_tokens,
                 extra_body=self.settings.request_options or None,
@@ -237,36 +248,34 @@ class OpenAIBackend:
             cause = exc.__cause__
             if isinstance(cause, ProviderError | IncompleteOutputException):
                 raise cause from None
+            calls = _TALLY.get().calls
             raise ExtractionError(
-                f"output did not validate after {tally.calls} attempts: {_why(exc)}",
-                attempts=tally.calls,
-                last_output=_raw_text(exc.last_completion),
-                prompt_tokens=tally.prompt_tokens,
-                completion_tokens=tally.completion_tokens,
+                f"output did not validate after {calls} attempts: {_why(exc)}", attempts=calls
             ) from None
-        extraction = Extraction.model_validate(result.model_dump())
-        return extraction, _raw_text(getattr(result, "_raw_response", None))
+        return Extraction.model_validate(result.model_dump())
 
-    def _create_counting(self, tally: _Tally) -> Callable[..., Any]:
-        def create(**kwargs: Any) -> Any:
-            response_format = kwargs.get("response_format")
-            if isinstance(response_format, dict) and "json_schema" in response_format:
-                kwargs["response_format"] = self._format(response_format)
-            response = self._create_with_retries(tally.deadline, **kwargs)
-            tally.calls += 1
-            usage = response.usage
-            if usage is not None:
-                tally.prompt_tokens += usage.prompt_tokens or 0
-                tally.completion_tokens += usage.completion_tokens or 0
-            # Some servers (llama.cpp in tools mode) report "tool_calls" even when the
-            # output was cut off, so the token count is checked as well.
-            finish = response.choices[0].finish_reason if response.choices else None
-            used = usage.completion_tokens if usage is not None else 0
-            if finish == "length" or (used or 0) >= self.settings.max_tokens:
-                raise TruncatedOutputError("completion hit the token limit", self.provider)
-            return response
-
-        return create
+    def _create(self, **kwargs: Any) -> Any:
+        """The raw call instructor makes: transport retries, usage counted, truncation caught."""
+        tally = _TALLY.get()
+        response_format = kwargs.get("response_format")
+        if isinstance(response_format, dict) and "json_schema" in response_format:
+            kwargs["response_format"] = self._format(response_format)
+        response = self._create_with_retries(tally.deadline, **kwargs)
+        tally.calls += 1
+        tally.last = response
+        usage = response.usage
+        if usage is not None:
+            tally.usage += Usage(
+                prompt_tokens=usage.prompt_tokens or 0,
+                completion_tokens=usage.completion_tokens or 0,
+            )
+        # Some servers (llama.cpp in tools mode) report "tool_calls" even when the output was
+        # cut off, so the token count is checked as well.
+        finish = response.choices[0].finish_reason if response.choices else None
+        used = usage.completion_tokens if usage is not None else 0
+        if finish == "length" or (used or 0) >= self.settings.max_tokens:
+            raise TruncatedOutputError("completion hit the token limit", self.provider)
+        return response
 
     def _create_with_retries(self, deadline: Deadline, **kwargs: Any) -> Any:
         retrying = Retrying(
