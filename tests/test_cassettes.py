@@ -40,7 +40,7 @@ def test_recording_scrubs_keys_and_identity_headers(tmp_path: Path, fixtures: Pa
         backend = OpenAIBackend(
             Settings(base_url=stub.base_url, api_key=secret, model="m", retry_max_wait_s=0.01)
         )
-        backend._client = backend._client.with_options(
+        backend.transport.client = backend.transport.client.with_options(
             default_headers={
                 "OpenAI-Organization": "org-secret",
                 "OpenAI-Project": "proj-secret",

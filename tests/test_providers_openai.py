@@ -7,11 +7,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx2
-import openai
 import pytest
 from stub_server import Stub
-from tenacity import RetryCallState, Retrying
 
 from summarizer import ExtractionError, ProviderError, Settings, TruncatedOutputError, read
 from summarizer.extractor import build_request
@@ -67,17 +64,6 @@ def test_transport_retries_are_bounded(stub: Stub, request_: Request) -> None:
     assert len(stub.requests) == 3
     assert caught.value.provider == "openai"
     assert not isinstance(caught.value, TruncatedOutputError)
-
-
-def test_retry_after_header_sets_the_wait(stub: Stub) -> None:
-    backend = backend_for(stub, retry_max_wait_s=60)
-    response = httpx2.Response(
-        429, headers={"retry-after": "7"}, request=httpx2.Request("POST", stub.base_url)
-    )
-    error = openai.RateLimitError("slow down", response=response, body=None)
-    state = RetryCallState(Retrying(), None, (), {})
-    state.set_exception((type(error), error, None))
-    assert backend._wait(state) == 7.0
 
 
 def test_invalid_output_is_reasked_with_only_the_validation_errors(

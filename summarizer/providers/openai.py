@@ -2,7 +2,7 @@
 
 Two kinds of failure are handled apart and never fed to each other:
 - transport failures (429 honouring Retry-After, 5xx, timeouts, dropped connections, unreadable
-  bodies) are retried around the raw HTTP call with tenacity's exponential backoff and jitter;
+  bodies) are retried around the raw HTTP call, in `transport`;
 - invalid output is re-asked by instructor, feeding back only the validation errors, and a
   completion cut off at the token limit is re-asked with the prompt's request to be brief.
 Re-asks of both kinds stay within `request.max_calls` (see `summarizer.reask`); a completion
@@ -14,8 +14,6 @@ item, over all its requests, retries and re-asks, by `item_timeout_s`.
 
 from __future__ import annotations
 
-import json
-import socket
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -24,32 +22,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 import instructor
-import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_any,
-    wait_exponential_jitter,
-)
-from tenacity.stop import stop_base
 
 from summarizer.config import Settings
-from summarizer.errors import (
-    ExtractionError,
-    FatalProviderError,
-    ProviderError,
-    TruncatedOutputError,
-)
+from summarizer.errors import ExtractionError, ProviderError, TruncatedOutputError
 from summarizer.prompt import Message
 from summarizer.providers.base import Completion, Request
-from summarizer.providers.deadline import Deadline, DeadlineClient
+from summarizer.providers.deadline import Deadline
 from summarizer.providers.formats import schema_object_response_format, strict_response_format
-from summarizer.redact import redact
+from summarizer.providers.transport import Transport, first_line, request_timeout
 from summarizer.schema import Extraction, answer_model, invalid_because
 from summarizer.usage import Usage
 
@@ -62,10 +45,6 @@ _MODES = {
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
-_RETRY_STATUS = {408, 409, 429}
-# No item can succeed while these hold: wrong key, no permission, unknown model or URL.
-_FATAL_STATUS = {401: "check OPENAI_API_KEY", 403: "check the key's permissions",
-                 404: "check --model and --base-url"}  # fmt: skip
 
 
 @lru_cache(maxsize=256)
@@ -94,15 +73,6 @@ def model_name(settings: Settings) -> str:
     return settings.model or "gpt-4o-mini"
 
 
-# A remote endpoint answers non-streamed requests after generating the whole completion.
-REMOTE_TIMEOUT_S = 180.0
-
-
-def request_timeout(settings: Settings) -> float:
-    """Seconds one request may take, body included: `timeout_s`, else the remote default."""
-    return settings.timeout_s or REMOTE_TIMEOUT_S
-
-
 def item_timeout(settings: Settings) -> float:
     """Seconds one item may take over all its requests: `item_timeout_s`, else three requests'."""
     return settings.item_timeout_s or 3 * request_timeout(settings)
@@ -115,33 +85,6 @@ def pick_mode(settings: Settings) -> str:
         return settings.mode
     host = urlparse(settings.base_url or "https://api.openai.com/v1").hostname or ""
     return "json_schema" if host.endswith("openai.com") else "tools"
-
-
-class _NotACompletion(Exception):
-    """A 2xx body that is not a chat completion (an HTML error page from a proxy, say)."""
-
-    def __init__(self, body: object) -> None:
-        text = body if isinstance(body, str) else type(body).__name__
-        super().__init__(" ".join(text.split())[:200])
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError):
-        return True
-    if isinstance(exc, json.JSONDecodeError | _NotACompletion):
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
-    return False
-
-
-def _retry_after(exc: BaseException | None) -> float | None:
-    response = getattr(exc, "response", None)
-    header = response.headers.get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(header)) if header is not None else None
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -173,8 +116,6 @@ class OpenAIBackend:
         healthy: Callable[[], bool] | None = None,
     ) -> None:
         self.provider = provider
-        # Asked before each transport retry: retrying a server known to be gone only delays.
-        self._healthy = healthy or (lambda: True)
         self.settings = settings
         self.model = model_name(settings)
         self.mode_name = pick_mode(settings)
@@ -184,22 +125,13 @@ class OpenAIBackend:
             if self.mode_name == "json_object_schema"
             else strict_response_format
         )
-        # The SDK's own retries are off: tenacity does them, so they are bounded in one place.
-        self._timeout = request_timeout(settings)
-        self._client = openai.OpenAI(
-            base_url=settings.base_url,
-            api_key=settings.key_value() or "unused",
-            max_retries=0,
-            timeout=self._timeout,
-            http_client=DeadlineClient(),
-        )
-        self._backoff = wait_exponential_jitter(initial=1, max=settings.retry_max_wait_s)
+        self.transport = Transport(settings, provider, healthy)
         # Patched once: every request goes through `_create`, which finds its tally in _TALLY.
         self._structured = instructor.patch(create=self._create, mode=self.mode)
 
     def close(self) -> None:
         """Close the HTTP client."""
-        self._client.close()
+        self.transport.close()
 
     def complete(self, request: Request) -> Completion:
         """Extract from `request.messages` in at most `request.max_calls` model calls."""
@@ -260,7 +192,7 @@ class OpenAIBackend:
         response_format = kwargs.get("response_format")
         if isinstance(response_format, dict) and "json_schema" in response_format:
             kwargs["response_format"] = self._format(response_format)
-        response = self._create_with_retries(tally.deadline, **kwargs)
+        response = self.transport.send(tally.deadline, **kwargs)
         tally.calls += 1
         tally.last = response
         usage = response.usage
@@ -277,93 +209,6 @@ class OpenAIBackend:
             raise TruncatedOutputError("completion hit the token limit", self.provider)
         return response
 
-    def _create_with_retries(self, deadline: Deadline, **kwargs: Any) -> Any:
-        retrying = Retrying(
-            retry=retry_if_exception(_is_transient),
-            stop=stop_any(
-                stop_after_attempt(self.settings.max_transport_retries + 1),
-                _stop_when_gone(self._healthy),
-                _stop_at(deadline),
-            ),
-            wait=lambda state: min(self._wait(state), max(deadline.remaining(), 0.0)),
-            reraise=True,
-        )
-
-        def send(**kwargs: Any) -> Any:
-            left = deadline.remaining()
-            if left <= 0:
-                raise ProviderError(
-                    f"the item took longer than its {deadline.seconds:g}s limit over all its "
-                    "requests; raise --timeout if the endpoint is slow",
-                    self.provider,
-                    retrying.statistics.get("attempt_number", 1),
-                )
-            response = self._client.chat.completions.create(
-                **kwargs, timeout=min(self._timeout, left)
-            )
-            if not isinstance(response, ChatCompletion):  # the SDK passes non-JSON bodies on
-                raise _NotACompletion(response)
-            return response
-
-        try:
-            return retrying(send, **kwargs)
-        except openai.APIStatusError as exc:
-            fatal = exc.status_code in _FATAL_STATUS
-            raise (FatalProviderError if fatal else ProviderError)(
-                self._redact(
-                    f"{self.provider} endpoint answered HTTP {exc.status_code}: "
-                    f"{_status_message(exc)}"
-                ),
-                self.provider,
-                retrying.statistics.get("attempt_number", 1),
-            ) from exc
-        except _NotACompletion as exc:
-            raise ProviderError(
-                self._redact(
-                    f"{self.provider} endpoint answered with something other than a chat "
-                    f"completion: {_first_line(exc)}; check --base-url"
-                ),
-                self.provider,
-                retrying.statistics.get("attempt_number", 1),
-            ) from None
-        except (openai.APIError, json.JSONDecodeError) as exc:
-            raise ProviderError(
-                self._redact(f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}"),
-                self.provider,
-                retrying.statistics.get("attempt_number", 1),
-                unreachable=_unreachable(exc),
-            ) from exc
-
-    def _redact(self, message: str) -> str:
-        return redact(message, self.settings.key_value())
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = _retry_after(exc)
-        if after is not None:
-            return min(after, self.settings.retry_max_wait_s)
-        return float(self._backoff(state))
-
-
-class _stop_at(stop_base):
-    """Stop retrying once the item's deadline has passed."""
-
-    def __init__(self, deadline: Deadline) -> None:
-        self.deadline = deadline
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return self.deadline.passed()
-
-
-class _stop_when_gone(stop_base):
-    """Stop retrying once the endpoint is known to be gone (its process exited)."""
-
-    def __init__(self, healthy: Callable[[], bool]) -> None:
-        self.healthy = healthy
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return not self.healthy()
-
 
 def _why(exc: InstructorRetryException) -> str:
     """What was wrong with the last answer, in one line (instructor's own message is XML)."""
@@ -371,33 +216,8 @@ def _why(exc: InstructorRetryException) -> str:
     last: BaseException = attempts[-1].exception if attempts else (exc.__cause__ or exc)
     if isinstance(last, ValidationError):
         return invalid_because(last)
-    line = _first_line(last)
+    line = first_line(last)
     return line if not line.startswith("<") else type(last).__name__
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-
-
-def _unreachable(exc: BaseException) -> bool:
-    """True when no connection was made at all (refused, unknown host), not a timeout."""
-    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
-        return False
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
-            return True
-        text = str(cause).lower()
-        if "connection refused" in text or "name or service not known" in text:
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def _status_message(exc: openai.APIStatusError) -> str:
-    hint = _FATAL_STATUS.get(exc.status_code)
-    message = _first_line(exc)
-    return f"{message} ({hint})" if hint else message
 
 
 def _raw_text(completion: Any) -> str | None:
