@@ -60,6 +60,7 @@ class TimedBackend:
         self.inner = inner
         self.provider, self.model = inner.provider, inner.model
         self.max_concurrency = inner.max_concurrency
+        self.uses_prompt = inner.uses_prompt
         self.cpu = 0.0
         self._lock = threading.Lock()
 

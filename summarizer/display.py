@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -21,11 +22,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from summarizer.item import Item, Problem
-from summarizer.pipeline import RunSummary
+from summarizer.item import Problem
 from summarizer.redact import redact
 from summarizer.schema import Record
-from summarizer.store import Line
+
+if TYPE_CHECKING:  # for types only: `summarize results` and `read` need no extraction code
+    from summarizer.item import Item
+    from summarizer.pipeline import RunSummary
+    from summarizer.store import Line
 
 err = Console(stderr=True)
 
@@ -88,6 +92,8 @@ class Bar:
         self._progress.start()
 
     def begin(self, item: Item) -> None:
+        if self._progress.disable:  # no terminal: nothing to draw, so nothing to update
+            return
         title = item.title if len(item.title) <= 40 else item.title[:39] + "…"
         self._progress.update(self._task, paper=title or item.arxiv_id or "")
 
@@ -97,8 +103,9 @@ class Bar:
             self._failed += 1
             message = f"{line.source.location}: {line.error.message}"
             err.print(Text.assemble(("failed ", "red"), message), highlight=False, soft_wrap=True)
-        status = f"{self._failed} failed" if self._failed else ""
-        self._progress.update(self._task, advance=1, status=status)
+        if not self._progress.disable:
+            status = f"{self._failed} failed" if self._failed else ""
+            self._progress.update(self._task, advance=1, status=status)
 
     def stop(self) -> None:
         self._progress.stop()

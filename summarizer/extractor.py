@@ -46,35 +46,43 @@ def record_key(item: Item, prompt: Prompt, model: str, settings: Settings) -> st
     """The resume key: everything that changes the answer, hashed. The input text; the prompt
     (its hash covers the re-ask messages too); the schema version; the provider and model; and
     the generation settings."""
-    generation = {
-        "provider": settings.provider,
-        "mode": settings.mode,
-        "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
-        "max_reasks": settings.max_reasks,
-        "request_options": settings.request_options,
-        "fields": "metrics" if settings.metrics_only else "all",
-    }
-    parts = (
-        item.text,
-        prompt.id,
-        prompt.hash,
-        SCHEMA_VERSION,
-        model,
-        json.dumps(generation, sort_keys=True),
+    return _key(item.text, prompt, model, generation(settings))
+
+
+def generation(settings: Settings) -> str:
+    """The settings that change an answer, as stable text (part of the resume key)."""
+    return json.dumps(
+        {
+            "provider": settings.provider,
+            "mode": settings.mode,
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "max_reasks": settings.max_reasks,
+            "request_options": settings.request_options,
+            "fields": "metrics" if settings.metrics_only else "all",
+        },
+        sort_keys=True,
     )
-    material = "\x1f".join(parts)
-    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def _key(text: str, prompt: Prompt, model: str, generation: str) -> str:
+    parts = (text, prompt.id, prompt.hash, SCHEMA_VERSION, model, generation)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
 def build_request(
-    item: Item, prompt: Prompt, metrics_only: bool = False, policy: ReaskPolicy | None = None
+    item: Item,
+    prompt: Prompt,
+    metrics_only: bool = False,
+    policy: ReaskPolicy | None = None,
+    prompted: bool = True,
 ) -> Request:
     """What a backend is asked for `item`: its sentences, the numbers they state, the messages,
-    and the calls `policy` allows for it (the default policy when None)."""
+    and the calls `policy` allows for it (the default policy when None). Without `prompted`
+    (a backend that reads the sentences alone) no messages or candidates are built."""
     sentences = split_sentences(item.text)
-    candidates = find_candidates(sentences)
-    messages = prompt.messages(item, sentences, candidates, metrics_only)
+    candidates = find_candidates(sentences) if prompted else []
+    messages = prompt.messages(item, sentences, candidates, metrics_only) if prompted else []
     max_calls = (policy or ReaskPolicy()).max_calls
     return Request(
         messages, item, sentences, candidates, metrics_only, max_calls, prompt.reask_truncated
@@ -82,8 +90,8 @@ def build_request(
 
 
 def source_of(item: Item) -> Source:
-    """The `source` block of a record or error line."""
-    return Source.model_validate(item.model_dump())
+    """The `source` block of a record or error line: the item itself (validated, frozen)."""
+    return item
 
 
 class Extractor:
@@ -94,6 +102,7 @@ class Extractor:
         self.settings = settings or Settings.from_env()
         self.prompt = load_prompt(self.settings.prompt)
         self.policy = ReaskPolicy.from_settings(self.settings)
+        self._generation = generation(self.settings)
         self._backend = backend
         self._lock = threading.Lock()
         self.model = backend.model if backend is not None else model_name(self.settings)
@@ -137,7 +146,7 @@ class Extractor:
 
     def key(self, item: Item) -> str:
         """The resume key of `item` under this extractor's prompt and model."""
-        return record_key(item, self.prompt, self.model, self.settings)
+        return _key(item.text, self.prompt, self.model, self._generation)
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
@@ -157,9 +166,14 @@ class Extractor:
 
     def _extract(self, item: Item) -> Record:
         started = time.perf_counter()
-        request = build_request(item, self.prompt, self.settings.metrics_only, self.policy)
+        # Until the backend is open, whether it reads the prompt is unknown: build it, so that
+        # a metrics-only item stating no number is answered without opening anything.
+        prompted = self._backend.uses_prompt if self._backend is not None else True
+        request = build_request(
+            item, self.prompt, self.settings.metrics_only, self.policy, prompted
+        )
         sentences = request.sentences
-        if request.metrics_only and not request.candidates:
+        if request.metrics_only and prompted and not request.candidates:
             completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
         else:
             completion = self.backend.complete(request)
@@ -175,6 +189,7 @@ class Extractor:
                     completion, grounded = retry, again
         extraction = completion.extraction
         return Record(
+            schema_version=SCHEMA_VERSION,
             key=self.key(item),
             created_at=datetime.now(UTC),
             one_line_summary=extraction.one_line_summary,
@@ -223,6 +238,7 @@ class Extractor:
         secret = self.settings.key_value()
         last_output = getattr(error, "last_output", None)
         return ErrorLine(
+            schema_version=SCHEMA_VERSION,
             key=self.key(item),
             created_at=datetime.now(UTC),
             source=source_of(item),

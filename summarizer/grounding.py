@@ -74,10 +74,10 @@ def ground_metric(draft: ExtractedMetric, sentences: list[Sentence]) -> Metric:
             grounding_note=f"value_text {draft.value_text!r} does not state exactly one number",
         )
     derived = {"value": mention.value, "unit": unit_of(mention)}
-    stating = [s for s in sentences if _writes(s, mention)]
-    cited = [s for s in kept if s in stating]
+    cited = [s for s in kept if _writes(s, mention)]
     if cited:
         return Metric(**fields, **derived, evidence=_evidence(cited), grounded=True)
+    stating = [s for s in sentences if _writes(s, mention)]  # only when the citation is wrong
     if stating:
         found = [s.number for s in stating]
         note = f"citation corrected from {cited_numbers} to {found}"

@@ -146,8 +146,9 @@ def _to_mention(text: str, match: re.Match[str]) -> Mention | None:
     start = match.start()
     if _NAME_BEFORE.search(text, max(0, start - 2), start) and not match.group("sign"):
         return None
+    suffix = _suffix(match)
     after = text[match.end() : match.end() + 1]
-    if after and (after.isalpha() or after == "@") and not _suffix(match):
+    if after and (after.isalpha() or after == "@") and not suffix:
         return None  # "4o" in GPT-4o, "2b" in Gemma-2-2b
     sign = match.group("sign")
     if sign and start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-."):
@@ -158,7 +159,6 @@ def _to_mention(text: str, match: re.Match[str]) -> Mention | None:
     a_text = match.group("a")
     value = _float(a_text)
     high = _float(match.group("b")) if match.group("b") else None
-    suffix = _suffix(match)
     unit = _UNITS.get(suffix.lower().lstrip("\\")) if suffix else None
     scale = _SCALES.get(suffix.lower(), 1.0) if suffix and unit is None else 1.0
     if suffix and unit is None and scale == 1.0:
@@ -173,6 +173,9 @@ def _to_mention(text: str, match: re.Match[str]) -> Mention | None:
     return Mention(
         start, match.end(), text[start : match.end()], value, high, unit, scale, decimals
     )
+
+
+_SUFFIX_GROUPS = tuple(range(_MENTION.groups - 2, _MENTION.groups + 1))
 
 
 def _not_a_value(text: str, start: int, end: int, decimal: bool) -> bool:
@@ -202,8 +205,8 @@ def _in_citation(text: str, start: int, end: int) -> bool:
 
 
 def _suffix(match: re.Match[str]) -> str | None:
-    groups = match.groups()
-    return next((g for g in groups[-3:] if g), None)
+    # The unit is in one of the pattern's last three groups.
+    return next((g for g in match.group(*_SUFFIX_GROUPS) if g), None)
 
 
 def _float(raw: str) -> float:
@@ -224,7 +227,15 @@ def canonical(mention: Mention) -> tuple[float, int, float | None, str | None, f
 def same_written(a: Mention, b: Mention) -> bool:
     """True when `a` and `b` write the same number, up to formatting only ("26%"/"26 %",
     "1,000"/"1000", "3x"/"3×"); no rounding, so "74.8" and "74.83" differ."""
-    return canonical(a) == canonical(b)
+    # `canonical(a) == canonical(b)`, field by field: grounding asks this for every number of
+    # every cited sentence, and most differ in value at once.
+    return (
+        a.value == b.value
+        and a.decimals == b.decimals
+        and a.high == b.high
+        and a.unit == b.unit
+        and a.scale == b.scale
+    )
 
 
 def same_value(value: float, mention: Mention, decimals: int | None = None) -> bool:

@@ -281,10 +281,8 @@ class Grounding(_Strict):
     )
 
 
-class Source(Item):
-    """The input a record was extracted from (an `Item`, as written into the line)."""
-
-    model_config = ConfigDict(extra="forbid")
+# The input a record was extracted from is the item itself, written whole into the line.
+Source = Item
 
 
 class Provenance(_Strict):
@@ -304,7 +302,8 @@ class _Line(_Strict):
     key, when it was written, and its source."""
 
     status: str
-    schema_version: str = SCHEMA_VERSION
+    # Required, so that a line of an older schema, which has none, is never read as this one.
+    schema_version: str
     key: str = Field(description="Resume key: input text, prompt, model and settings hashed.")
     created_at: datetime
     source: Source

@@ -49,7 +49,7 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation (plus closing quotes/brackets), then whitespace.
 _CANDIDATE = re.compile(r"[.!?][\"'\u201d)\]]*\s+")
 _NEXT_STARTS = re.compile(r"[A-Z0-9\"'\u201c(\[$\\]|[ivx]{1,4}\)")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 _TEX = re.compile(r"\$[^$]*\$")
 
 
@@ -102,11 +102,19 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 def _is_abbreviation(text: str, start: int, dot_end: int) -> bool:
     if text[dot_end - 1] != ".":
         return False
-    word = _WORD_BEFORE.search(text, max(start, dot_end - 40), dot_end)
-    # Only a whole word counts: the "K." ending "GPT-4-128K." is not an initial.
-    if not word or (word.start() > 0 and text[word.start() - 1] not in " (\"'\u201c"):
+    # The word before the dot: the longest run of ASCII letters and dots ending there (within
+    # 40 characters), from its first letter. A scan back instead of a regex search.
+    lowest, first = max(start, dot_end - 40), dot_end - 1
+    while first > lowest and (text[first - 1] in _WORD_CHARS):
+        first -= 1
+    while first < dot_end - 1 and text[first] == ".":
+        first += 1
+    if first == dot_end - 1:
         return False
-    token = word.group(1).lower().rstrip(".")
+    # Only a whole word counts: the "K." ending "GPT-4-128K." is not an initial.
+    if first > 0 and text[first - 1] not in " (\"'\u201c":
+        return False
+    token = text[first : dot_end - 1].lower().rstrip(".")
     if token in _ABBREVIATIONS:
         return True
     # Single initials ("J. Smith") and dotted acronyms ("U.S.") are not sentence ends.

@@ -87,3 +87,17 @@ def test_any_summary_gives_a_record_or_a_summarizer_error(text: str) -> None:
         except SummarizerError:
             return
     Record.model_validate_json(record.model_dump_json())
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("It scores 92.1% on MATH 500 and 45 on AIME.", ["92.1%", "45"]),
+        ("It reaches 87 on MATH-500, up 12 points.", ["12 points", "87"]),
+        ("HumanEval 164 problems are solved at 71%.", ["71%"]),
+        ("The model serves 500 requests per second.", ["500"]),  # no name before it
+    ],
+)
+def test_a_number_ending_a_benchmark_name_is_not_a_result(text: str, values: list[str]) -> None:
+    extraction = extract_by_rules(split_sentences(text))
+    assert [m.value_text for m in extraction.headline_metrics] == values

@@ -49,6 +49,9 @@ class Backend(Protocol):
     provider: str
     model: str
     max_concurrency: int | None  # requests the backend serves at once; None: no limit of its own
+    # Whether it reads `messages` and `candidates`; a backend working on the sentences alone
+    # (the rules provider) is spared building them.
+    uses_prompt: bool
 
     def complete(self, request: Request) -> Completion: ...
 

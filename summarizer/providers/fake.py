@@ -23,6 +23,7 @@ class FakeBackend:
 
     provider = "fake"
     max_concurrency: int | None = 1
+    uses_prompt = True
 
     def __init__(self, answers: Iterable[Extraction | Exception], model: str = "fake") -> None:
         self.model = model

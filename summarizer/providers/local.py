@@ -186,6 +186,7 @@ class LocalBackend:
 
     provider = "local"
     max_concurrency: int | None = 1
+    uses_prompt = True
 
     def __init__(self, model_path: Path, settings: Settings, repack: bool | None = None) -> None:
         self.model_path = model_path

@@ -108,6 +108,7 @@ class OpenAIBackend:
 
     provider = "openai"
     max_concurrency: int | None = None
+    uses_prompt = True
 
     def __init__(
         self,

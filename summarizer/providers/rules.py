@@ -8,6 +8,7 @@ headline metrics, with the nearest metric word, benchmark ("on X"), subject and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from summarizer.config import Settings
 from summarizer.numbers import Mention, find_numbers, written_form
@@ -49,6 +50,9 @@ _COMPARISON = re.compile(
     r" ((?:the |a |an )?[\w.\-@]+(?: [\w.\-@]+){0,4})",
     re.IGNORECASE,
 )
+# A bare number right after a capitalised name ("MATH 500", "MATH-500", "HumanEval 164") is
+# part of that name, not a result.
+_NAME_BEFORE = re.compile(r"\b(?:[A-Z]{2,}[\w]*|[A-Z][a-z]+[A-Z][\w]*)[ -]$")
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
 _SHORT, _LONG = 120, 400
 
@@ -69,6 +73,7 @@ class RulesBackend:
     provider = "rules"
     model = "rules-v1"
     max_concurrency: int | None = 1
+    uses_prompt = False
 
     def complete(self, request: Request) -> Completion:
         """Fill the extraction schema from the item's sentences."""
@@ -139,9 +144,16 @@ def _metrics(results: list[Sentence]) -> list[ExtractedMetric]:
     ranked: list[tuple[int, int, Sentence, Mention]] = []
     for sentence in results:
         for order, mention in enumerate(find_numbers(sentence.text)):
-            ranked.append((_weight(mention), order, sentence, mention))
+            if not _in_name(sentence.text, mention):
+                ranked.append((_weight(mention), order, sentence, mention))
     ranked.sort(key=lambda entry: (-entry[0], entry[2].number, entry[1]))
     return [_metric(sentence, mention) for _, _, sentence, mention in ranked[:MAX_METRICS]]
+
+
+def _in_name(text: str, mention: Mention) -> bool:
+    """Whether `mention` is a bare number that ends a name such as "MATH 500"."""
+    bare = mention.unit is None and not mention.decimals and mention.scale == 1
+    return bare and bool(_NAME_BEFORE.search(text[max(0, mention.start - 40) : mention.start]))
 
 
 def _weight(mention: Mention) -> int:
@@ -170,11 +182,17 @@ def _metric(sentence: Sentence, mention: Mention) -> ExtractedMetric:
 
 def _nearest(text: str, position: int) -> str | None:
     """The metric word closest to `position`, as written in `text`."""
-    low = text.lower()
-    if len(low) != len(text):  # rare non-ASCII case folding changes offsets
-        return None
-    spans = [(abs(m.start() - position), m.start(), m.end()) for m in _METRIC_WORDS.finditer(low)]
+    spans = _metric_words(text)
     if not spans:
         return None
-    _, start, end = min(spans)
+    start, end = min(spans, key=lambda span: (abs(span[0] - position), span[0]))
     return text[start:end]
+
+
+@lru_cache(maxsize=1024)
+def _metric_words(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the metric words in `text`, found once per sentence, not once per number."""
+    low = text.lower()
+    if len(low) != len(text):  # rare non-ASCII case folding changes offsets
+        return ()
+    return tuple((m.start(), m.end()) for m in _METRIC_WORDS.finditer(low))

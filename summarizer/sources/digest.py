@@ -27,7 +27,6 @@ _PREAMBLE = re.compile(
     r"^(?:here(?:'s| is) (?:a |the )?(?:concise |brief |short )?summary\b[^:]*:\s*)", re.IGNORECASE
 )
 _ITALICS = re.compile(r"(?<![\w*])([*_])(?!\s)([^*_\n]+?)(?<!\s)\1(?![\w*])")
-_SPACES = re.compile(r"\s+")
 
 
 def looks_like_digest(text: str) -> bool:
@@ -93,6 +92,8 @@ def _split_cells(row: str) -> list[str]:
     body = row.strip()
     body = body[1:] if body.startswith("|") else body
     body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    if "\\|" not in body:  # the common case, without the slower look-behind split
+        return body.split("|")
     cells = re.split(r"(?<!\\)\|", body)
     return [cell.replace("\\|", "|") for cell in cells]
 
@@ -132,7 +133,7 @@ def _parse_row(
 
 def _clean_title(cell: str) -> str:
     title = _without_links(cell.strip())
-    return _SPACES.sub(" ", _MD_LINK.sub(r"\1", title)).strip()
+    return " ".join(_MD_LINK.sub(r"\1", title).split())
 
 
 def _without_links(title: str) -> str:
@@ -145,6 +146,8 @@ def _without_links(title: str) -> str:
 
 
 def _clean_summary(cell: str) -> str:
-    text = _SPACES.sub(" ", cell).strip()
-    text = _PREAMBLE.sub("", text)
-    return _ITALICS.sub(r"\2", text).strip()
+    # str.split() collapses the same whitespace as `\s+`, four times faster.
+    text = _PREAMBLE.sub("", " ".join(cell.split()))
+    if "*" in text or "_" in text:  # the italics pattern is slow to scan, and rarely needed
+        text = _ITALICS.sub(r"\2", text)
+    return text.strip()
