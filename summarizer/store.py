@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -68,15 +68,18 @@ class LineReading:
 def entries(path: Path) -> Iterator[Entry]:
     """Every non-blank line of `path`, in order, with its JSON object when it holds one."""
     for number, text, last in _numbered_lines(path):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = None
-        location = Location(path=str(path), line=number)
-        if not isinstance(data, dict):
-            yield Entry(location, text, None, torn=last)
-        else:  # whole, even if its line end is missing: the rewrite on resume adds one
-            yield Entry(location, text, data)
+        yield _entry(path, number, text, last)
+
+
+def _entry(path: Path, number: int, text: str, last: bool) -> Entry:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    location = Location(path=str(path), line=number)
+    if not isinstance(data, dict):
+        return Entry(location, text, None, torn=last)
+    return Entry(location, text, data)  # whole, even without its line end: resume adds one
 
 
 def parse_line(entry: Entry) -> Record | ErrorLine | Problem:
@@ -86,30 +89,71 @@ def parse_line(entry: Entry) -> Record | ErrorLine | Problem:
     if entry.data is None:
         return Problem(location=entry.location, message="not a JSON object")
     data = _upgrade(entry.data)
-    version = str(data.get("schema_version"))
-    if _newer(version):
-        return Problem(
-            location=entry.location,
-            message=f"written by record schema {version}, newer than this summarizer's "
-            f"{SCHEMA_VERSION}; upgrade summarizer to read it",
-        )
     try:
-        return _LINE.validate_python(data)
+        return _current(_LINE.validate_python(data), entry.location)
     except ValidationError as exc:
         return Problem(location=entry.location, message=invalid_because(exc))
 
 
-def read_lines(path: Path) -> LineReading:
+def _current(line: Record | ErrorLine, location: Location) -> Record | ErrorLine | Problem:
+    if not _newer(line.schema_version):
+        return line
+    return Problem(
+        location=location,
+        message=f"written by record schema {line.schema_version}, newer than this "
+        f"summarizer's {SCHEMA_VERSION}; upgrade summarizer to read it",
+    )
+
+
+def _parsed(
+    path: Path, wanted: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, Record | ErrorLine | Problem, bool]]:
+    """Each line's text, what it holds, and whether it is a torn last line; with `wanted`,
+    only the lines whose text it accepts. A line in this schema is parsed straight from its
+    JSON text; any other goes the way `parse_line` does."""
+    for number, text, last in _numbered_lines(path):
+        if wanted is not None and not wanted(text):
+            continue
+        try:
+            line = _LINE.validate_json(text)
+        except ValidationError:
+            entry = _entry(path, number, text, last)
+            yield text, parse_line(entry), entry.torn
+        else:
+            yield text, _current(line, Location(path=str(path), line=number)), False
+
+
+def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineReading:
     """Read a `summarize extract` output: its records and error lines, and a `Problem` for
-    each line that is neither."""
+    each line that is neither. `wanted`, a test of a line's JSON text, skips the lines it
+    refuses unread: a fast pre-filter for callers that look for something (it must accept every
+    line that could hold it)."""
     reading = LineReading()
-    for entry in entries(path):
-        parsed = parse_line(entry)
+    for _, parsed, _torn_line in _parsed(path, wanted):
         if isinstance(parsed, Problem):
             reading.problems.append(parsed)
         else:
             reading.lines.append(parsed)
     return reading
+
+
+def read_records(
+    paths: Iterable[Path], wanted: Callable[[str], bool] | None = None
+) -> tuple[list[Record], list[Problem]]:
+    """The records of several output files, in order (error lines left out), and a `Problem`
+    for each line that could not be read or file that does not exist (`wanted`: as for
+    `read_lines`)."""
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.is_file():
+            where = Location(path=str(path), line=1)
+            problems.append(Problem(location=where, message="no such file"))
+            continue
+        reading = read_lines(path, wanted)
+        records += [line for line in reading.lines if isinstance(line, Record)]
+        problems += reading.problems
+    return records, problems
 
 
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
@@ -200,14 +244,13 @@ def _fill(output: Output, retry_failed: bool) -> None:
     keep: list[str] = []
     old: dict[str, list[str]] = {}
     unreadable: list[Problem] = []
-    for entry in entries(path):
-        if entry.torn:
+    for text, line, torn in _parsed(path):
+        if torn:
             continue  # dropped by the rewrite below
-        line = parse_line(entry)
         if isinstance(line, Problem):
             unreadable.append(line)  # kept as written: never thrown away, never resumed
         elif line.schema_version != SCHEMA_VERSION:
-            old.setdefault(line.schema_version, []).append(entry.text)
+            old.setdefault(line.schema_version, []).append(text)
             continue
         elif isinstance(line, ErrorLine):
             if retry_failed:
@@ -215,7 +258,7 @@ def _fill(output: Output, retry_failed: bool) -> None:
             output.failed.add(line.key)
         else:
             output.done.add(line.key)
-        keep.append(entry.text)
+        keep.append(text)
     for version, lines in old.items():
         output.moved_to = _set_aside(path, version, lines)
         output.outdated += len(lines)

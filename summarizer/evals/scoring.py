@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from summarizer.evals.dataset import Case
-from summarizer.evals.reference import Reference
+from summarizer.evals.reference import PARTS, Reference, parse_reference
 from summarizer.numbers import same_value, value_in
 from summarizer.redact import redact
+from summarizer.render import summary_text
 from summarizer.schema import ErrorLine, Metric, Record
 
 
@@ -54,6 +55,15 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("rouge_objective", gated=True),
     MetricSpec("rouge_methods", gated=True),
     MetricSpec("rouge_implications", gated=True),
+    # The rendered digest summary (`summarize digest`), scored as the hand-written one is read.
+    MetricSpec("digest_rouge", gated=True),
+    MetricSpec("digest_rouge_summary"),
+    MetricSpec("digest_rouge_objective"),
+    MetricSpec("digest_rouge_methodology"),
+    MetricSpec("digest_rouge_results"),
+    MetricSpec("digest_rouge_implication"),
+    MetricSpec("digest_numbers_recalled", gated=True),
+    MetricSpec("digest_numbers_unsupported", higher_is_better=False, gated=True),
     MetricSpec("reasks", higher_is_better=False),
     MetricSpec("prompt_tokens", higher_is_better=False, noisy=True),
     MetricSpec("completion_tokens", higher_is_better=False, noisy=True),
@@ -135,6 +145,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "rouge_objective": rouge_l(line.objective, reference.part("objective")),
         "rouge_methods": rouge_l(methods, reference.part("methodology")),
         "rouge_implications": rouge_l(" ".join(line.implications), reference.part("implication")),
+        **digest_scores(line, case),
         "reasks": float(max(line.provenance.attempts - 1, 0)),
         "prompt_tokens": float(line.provenance.usage.prompt_tokens),
         "completion_tokens": float(line.provenance.usage.completion_tokens),
@@ -147,6 +158,24 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "_extracted": float(len(metrics)),
     }
     return CaseScore(**shared, status="ok", scores=scores, record=line)
+
+
+def digest_scores(record: Record, case: Case) -> dict[str, float | None]:
+    """The rendered summary against the reference: ROUGE-L whole and per part, the share of
+    the reference's result numbers it states, and how many numbers it states that the source
+    does not."""
+    text, reference = summary_text(record), case.reference
+    rendered = parse_reference(text)
+    stated = [n.value for n in rendered.numbers]
+    recalled = [n for n in reference.numbers if any(same_value(v, n) for v in stated)]
+    scores: dict[str, float | None] = {"digest_rouge": rouge_l(text, reference.text)}
+    for part in PARTS:
+        scores[f"digest_rouge_{part}"] = rouge_l(rendered.part(part), reference.part(part))
+    scores["digest_numbers_recalled"] = _share(len(recalled), len(reference.numbers))
+    scores["digest_numbers_unsupported"] = float(
+        sum(not value_in(v, case.item.text) for v in stated)
+    )
+    return scores
 
 
 _WORD = re.compile(r"[a-z][a-z0-9+\-]*")

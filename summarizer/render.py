@@ -1,0 +1,157 @@
+"""Render records back into what people read: a daily digest, as Markdown or a standalone page.
+
+The Markdown is the archive's own format, so the toolkit's reader reads it back to the same
+papers: a `## Papers for DATE` heading per digest date, a `| Title | Authors | Summary |` table,
+titles carrying `(Read more on [arXiv](…) or [HuggingFace](…))` when the arXiv id is known, and a
+summary in the hand-written `i)` … `v)` shape. Results (`iv)`) are written from grounded metrics
+only, their values as the source writes them: a number the check did not find in the source is
+never shown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from summarizer.schema import Metric, Record
+
+UNDATED = "undated"
+
+
+def grounded_results(record: Record) -> list[Metric]:
+    """The metrics a rendering may show: grounded ones, in the record's order."""
+    return [m for m in record.headline_metrics if m.grounded and m.value is not None]
+
+
+def result_phrase(
+    metric: Metric, value: str | None = None, escape: Callable[[str], str] = str
+) -> str:
+    """One result in words: `subject: metric value on benchmark (vs comparison)`. `value`
+    replaces the value as written (for markup around it); `escape` is applied to the words."""
+    text = f"{escape(metric.metric)} {value if value is not None else escape(metric.value_text)}"
+    if metric.benchmark:
+        text += f" on {escape(metric.benchmark)}"
+    if metric.subject:
+        text = f"{escape(metric.subject)}: {text}"
+    if metric.comparison:
+        text += f" (vs {escape(metric.comparison)})"
+    return text
+
+
+def summary_parts(record: Record) -> dict[str, str]:
+    """The summary's parts in the hand-written order (empty parts left out)."""
+    methods = "; ".join(f"{m.name}: {m.description}" for m in record.methods)
+    results = "; ".join(result_phrase(m) for m in grounded_results(record))
+    parts = {
+        "i": record.one_line_summary,
+        "ii": record.objective,
+        "iii": methods,
+        "iv": results,
+        "v": " ".join(record.implications),
+    }
+    return {marker: _sentence(text) for marker, text in parts.items() if text.strip()}
+
+
+def summary_text(record: Record) -> str:
+    """The summary as a digest writes it: `i) … ii) … iii) … iv) … v) …`."""
+    return " ".join(f"{marker}) {text}" for marker, text in summary_parts(record).items())
+
+
+def by_date(records: Iterable[Record]) -> dict[str, list[Record]]:
+    """Records grouped by digest date, newest first (undated last), each in input order."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        day = record.source.digest_date
+        groups.setdefault(day.isoformat() if day else UNDATED, []).append(record)
+    return dict(sorted(groups.items(), key=lambda kv: _order(kv[0]), reverse=True))
+
+
+def render_markdown(records: Iterable[Record]) -> str:
+    """The records as digest Markdown (see module docstring)."""
+    out = []
+    for day, group in by_date(records).items():
+        heading = f"## Papers for {day}" if day != UNDATED else "## Papers"
+        out += [heading, "", "| Title | Authors | Summary |", "|-------|---------|---------|"]
+        for record in group:
+            source = record.source
+            title = _cell(source.title) + _links(source.arxiv_id)
+            cells = (title, _cell(", ".join(source.authors)), _cell(summary_text(record)))
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def render_html(records: Iterable[Record]) -> str:
+    """The records as a standalone HTML page; each number shows the sentence that states it,
+    as a tooltip and as a numbered note under its paper."""
+    sections = []
+    for day, group in by_date(records).items():
+        rows = "".join(_row_html(record) for record in group)
+        heading = f"Papers for {day}" if day != UNDATED else "Papers"
+        sections.append(
+            f"<h2>{html.escape(heading)}</h2>\n<table><tr><th>Title</th><th>Authors</th>"
+            f"<th>Summary</th></tr>{rows}</table>"
+        )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Papers</title>'
+        f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
+    )
+
+
+_STYLE = (
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse}td,th{padding:6px 10px;border-bottom:1px solid #ddd;"
+    "vertical-align:top;text-align:left}abbr{text-decoration:underline dotted}"
+    "ol{margin:.3em 0;color:#555;font-size:13px}"
+)
+
+
+def _row_html(record: Record) -> str:
+    source = record.source
+    title = html.escape(source.title)
+    if source.arxiv_id:
+        title = f'<a href="https://arxiv.org/abs/{html.escape(source.arxiv_id)}">{title}</a>'
+    parts, notes = [], []
+    for marker, text in summary_parts(record).items():
+        if marker != "iv":
+            parts.append(f"{marker}) {html.escape(text)}")
+            continue
+        shown = []
+        for metric in grounded_results(record):
+            evidence = " ".join(e.text for e in metric.evidence)
+            notes.append(f"<li>{html.escape(evidence)}</li>")
+            value = (
+                f'<abbr title="{html.escape(evidence)}">{html.escape(metric.value_text)}</abbr>'
+                f"<sup>{len(notes)}</sup>"
+            )
+            shown.append(result_phrase(metric, value, html.escape))
+        parts.append("iv) " + "; ".join(shown) + ".")
+    listed = f"<ol>{''.join(notes)}</ol>" if notes else ""
+    return (
+        f"<tr><td>{title}</td><td>{html.escape(', '.join(source.authors))}</td>"
+        f"<td>{' '.join(parts)}{listed}</td></tr>"
+    )
+
+
+def _order(day: str) -> str:
+    return day if day != UNDATED else date.min.isoformat()
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _cell(text: str) -> str:
+    """Text made safe for one table cell: no line breaks, pipes escaped as the reader expects."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _links(arxiv_id: str | None) -> str:
+    if not arxiv_id:
+        return ""
+    return (
+        f" (Read more on [arXiv](https://arxiv.org/abs/{arxiv_id}) or "
+        f"[HuggingFace](https://huggingface.co/papers/{arxiv_id}))"
+    )
