@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from summarizer.candidates import find_candidates
 from summarizer.config import Settings
 from summarizer.errors import ExtractionError, ProviderError, SummarizerError
-from summarizer.grounding import ground
+from summarizer.grounding import Grounded, ground
 from summarizer.item import Item
 from summarizer.prompt import Prompt, load_prompt
 from summarizer.providers import (
@@ -187,7 +187,28 @@ class Extractor:
                 again = ground(retry.extraction, sentences)
                 if len(again.problems) <= len(grounded.problems):
                     completion, grounded = retry, again
-        extraction = completion.extraction
+        return self.record(
+            item,
+            completion.extraction,
+            grounded,
+            ungrounded_before_reask=first_problems,
+            usage=usage,
+            attempts=attempts,
+            latency_s=time.perf_counter() - started,
+        )
+
+    def record(
+        self,
+        item: Item,
+        extraction: Extraction,
+        grounded: Grounded,
+        *,
+        ungrounded_before_reask: int,
+        usage: Usage,
+        attempts: int,
+        latency_s: float,
+    ) -> Record:
+        """The record of `item` from an answer and its grounding (also used by `batch`)."""
         return Record(
             schema_version=SCHEMA_VERSION,
             key=self.key(item),
@@ -198,7 +219,7 @@ class Extractor:
             headline_metrics=grounded.metrics,
             implications=extraction.implications,
             grounding=grounded.summary.model_copy(
-                update={"ungrounded_before_reask": first_problems}
+                update={"ungrounded_before_reask": ungrounded_before_reask}
             ),
             source=source_of(item),
             provenance=Provenance(
@@ -207,7 +228,7 @@ class Extractor:
                 prompt_id=self.prompt.id,
                 prompt_hash=self.prompt.hash,
                 usage=usage,
-                latency_s=round(time.perf_counter() - started, 3),
+                latency_s=round(latency_s, 3),
                 attempts=attempts,
             ),
         )

@@ -1,0 +1,124 @@
+"""Batch files: the request bodies are the online requests, byte for byte after JSON
+normalisation, and the recorded answers read back from a response file give the online records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # comes with vcrpy
+from recorded import cassette_path, extract_recorded, recorded_extractor, seed_items
+
+from summarizer import ErrorLine, Record, read_lines
+from summarizer.batch import collect_responses, request_lines, write_requests
+
+ITEMS = seed_items("seed_digest")
+
+
+def interactions(path: Path) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = yaml.safe_load(path.read_text())["interactions"]
+    return loaded
+
+
+def test_each_request_body_is_the_request_the_online_path_recorded() -> None:
+    with recorded_extractor() as extractor:
+        lines = list(request_lines(ITEMS, extractor))
+    assert len(lines) == 20
+    for item, line in zip(ITEMS, lines, strict=True):
+        recorded = interactions(cassette_path("seed_digest", item))[0]["request"]
+        assert recorded["uri"].endswith(line["url"])
+        assert line["body"] == json.loads(recorded["body"])
+        assert line["method"] == "POST"
+
+
+def response_file(path: Path, keys: dict[str, str]) -> Path:
+    """A batch response file holding the answers the real server gave, as recorded."""
+    out = []
+    for item in ITEMS:
+        answer = interactions(cassette_path("seed_digest", item))[0]["response"]
+        body = json.loads(answer["body"]["string"])
+        key = keys[item.arxiv_id or ""]
+        out.append({"id": f"batch_req_{key}", "custom_id": key, "error": None,
+                    "response": {"status_code": 200, "request_id": key, "body": body}})  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in out))
+    return path
+
+
+def comparable(record: Record) -> dict[str, Any]:
+    data = record.model_dump(mode="json", exclude={"created_at"})
+    data["provenance"].pop("latency_s")
+    return data
+
+
+def test_collected_answers_give_the_online_records(tmp_path: Path) -> None:
+    with recorded_extractor() as extractor:
+        online = [extract_recorded(extractor, "seed_digest", item) for item in ITEMS]
+        keys = {item.arxiv_id or "": extractor.key(item) for item in ITEMS}
+        responses = response_file(tmp_path / "responses.jsonl", keys)
+        out = tmp_path / "out.jsonl"
+        first = collect_responses(responses, ITEMS, extractor, out)
+        again = collect_responses(responses, ITEMS, extractor, out)
+    assert (first.done, first.failed, first.pending) == (20, 0, 0)
+    assert (again.done, again.already) == (0, 20)  # collected twice: nothing duplicated
+    batch = read_lines(out).lines
+    assert len(batch) == 20
+    for made, recorded in zip(batch, online, strict=True):
+        assert isinstance(made, Record)
+        assert isinstance(recorded, Record)
+        assert comparable(made) == comparable(recorded)
+
+
+def test_failed_requests_stay_pending_and_bad_answers_become_error_lines(tmp_path: Path) -> None:
+    with recorded_extractor() as extractor:
+        keys = {item.arxiv_id or "": extractor.key(item) for item in ITEMS[:3]}
+        lines = [json.loads(t) for t in response_file(tmp_path / "r.jsonl", keys | {
+            i.arxiv_id or "": "x" for i in ITEMS[3:]}).read_text().splitlines()[:3]]  # fmt: skip
+        lines[0]["response"]["status_code"] = 500
+        content = lines[1]["response"]["body"]["choices"][0]["message"]
+        content["content"] = '{"objective": 3}'
+        responses = tmp_path / "partial.jsonl"
+        responses.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        result = collect_responses(responses, ITEMS[:3], extractor, tmp_path / "out.jsonl")
+    assert (result.done, result.failed, result.pending) == (1, 1, 1)
+    written = read_lines(tmp_path / "out.jsonl").lines
+    error = next(line for line in written if isinstance(line, ErrorLine))
+    assert "did not validate" in error.error.message
+
+
+def test_the_request_file_has_one_line_per_item(tmp_path: Path) -> None:
+    with recorded_extractor() as extractor:
+        count = write_requests([*ITEMS[:3], ITEMS[0]], extractor, tmp_path / "requests.jsonl")
+    lines = (tmp_path / "requests.jsonl").read_text().splitlines()
+    assert count == len(lines) == 3
+    assert len({json.loads(line)["custom_id"] for line in lines}) == 3
+
+
+@pytest.mark.parametrize("provider", ["rules"])
+def test_a_provider_without_an_endpoint_is_refused(provider: str, tmp_path: Path) -> None:
+    from summarizer import ConfigError, Extractor, Settings  # noqa: PLC0415
+
+    with Extractor(Settings(provider=provider)) as extractor, pytest.raises(ConfigError):
+        write_requests(ITEMS[:1], extractor, tmp_path / "requests.jsonl")
+
+
+def test_the_commands_write_requests_and_say_what_is_not_built(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+
+    runner = CliRunner()
+    seed = str(Path(__file__).parent / "fixtures" / "seed_digest.txt")
+    requests = tmp_path / "requests.jsonl"
+    made = runner.invoke(
+        app, ["batch", "submit", seed, "--model", "gpt-4o-mini", "--write-only", str(requests)]
+    )
+    assert made.exit_code == 0, made.stderr
+    assert "20 request(s)" in made.stderr
+    first = json.loads(requests.read_text().splitlines()[0])
+    assert first["body"]["model"] == "gpt-4o-mini"
+    assert first["body"]["response_format"]["json_schema"]["strict"] is True  # as online
+    refused = runner.invoke(app, ["batch", "collect", seed, "--model", "gpt-4o-mini"])
+    assert refused.exit_code == 2
+    assert "not built yet" in refused.stderr
