@@ -1,0 +1,178 @@
+"""What the `summarize` commands share: the app, option types, and argument handling.
+
+The commands live in `cli` (read, extract, eval, models, schema, validate), `cli_records`
+(digest, export, results) and `cli_batch` (batch submit, collect); each imports the toolkit
+when it runs, so that `summarize --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
+
+import typer
+
+from summarizer.errors import OutputError, SummarizerError
+
+if TYPE_CHECKING:
+    from summarizer.item import Item
+    from summarizer.schema import Record
+
+# Commands import the toolkit when they run, so that `summarize --help` starts fast.
+P = ParamSpec("P")
+app = typer.Typer(
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: rich mode shows Python types such as <bool>
+    no_args_is_help=True,
+    help="Turn AI-paper digests and arXiv abstracts into validated, source-grounded records.",
+)
+
+# Arguments are described in each command's help text, which typer would otherwise follow
+# with their Python types (<list[str]>).
+Paths = Annotated[list[str], typer.Argument(metavar="PATH", hidden=True)]
+# The model options `extract` and `eval` share, declared once.
+ProviderOpt = Annotated[str, typer.Option(metavar="NAME", help="auto | openai | local | rules")]
+ModelOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Model name.")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(metavar="URL", help="OpenAI-compatible endpoint (also OPENAI_BASE_URL)."),
+]
+ModelPathOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="GGUF file for --provider local (SUMMARIZE_MODEL_PATH)."),
+]
+ModeOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="MODE", help="auto | tools | json_schema | json_object_schema | json | md_json"
+    ),
+]
+OptionOpt = Annotated[
+    list[str] | None,
+    typer.Option(metavar="KEY=VALUE", help="Extra request field, e.g. repeat_penalty=1.1."),
+]
+PromptOpt = Annotated[
+    str | None,
+    typer.Option(metavar="ID", help="Prompt in prompts/, e.g. extract.v2 [default: newest]."),
+]
+RecordPaths = Annotated[list[Path], typer.Argument(metavar="RECORDS", hidden=True)]
+
+
+def friendly(command: Callable[P, None]) -> Callable[P, None]:
+    """Report a `SummarizerError` as one line and exit 2, instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except SummarizerError as exc:
+            fail(exc)
+
+    return run
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"summarize {metadata.version('summarizer')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options_for_all(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn AI-paper digests and arXiv abstracts into validated, source-grounded records."""
+
+
+def fail(exc: SummarizerError) -> NoReturn:
+    """Print `exc` as one line and exit with status 2."""
+    from summarizer.display import error
+
+    error("error", str(exc))
+    raise typer.Exit(2)
+
+
+def show_progress_logs() -> None:
+    """Show the toolkit's start-up steps and warnings on stderr (once per process)."""
+    from summarizer.display import Say
+
+    toolkit = logging.getLogger("summarizer")
+    toolkit.setLevel(logging.INFO)
+    if not any(isinstance(h, Say) for h in toolkit.handlers):
+        toolkit.addHandler(Say())
+
+
+def read_items(paths: list[str]) -> tuple[list[Item], int]:
+    """The items of `paths`; unreadable ones are reported on stderr and counted."""
+    from summarizer.display import report
+    from summarizer.item import Item
+    from summarizer.sources import iter_read
+
+    items, skipped = [], 0
+    for entry in iter_read(paths):
+        if isinstance(entry, Item):
+            items.append(entry)
+        else:
+            report(entry)
+            skipped += entry.severity == "error"
+    return items, skipped
+
+
+def choice(value: str, kind: Any, option: str) -> Any:
+    """`value` if it is one of the `Literal` `kind`'s values, else a usage error naming `option`."""
+    allowed = kind.__args__
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
+def options(pairs: list[str]) -> dict[str, str | int | float | bool]:
+    """`--option KEY=VALUE` pairs as request fields, values read as bool, int, float or text."""
+    parsed: dict[str, str | int | float | bool] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--option expects KEY=VALUE, got {pair!r}")
+        parsed[key] = _scalar(raw)
+    return parsed
+
+
+def _scalar(raw: str) -> str | int | float | bool:
+    if raw.lower() in {"true", "false"}:
+        return raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def load_records(paths: list[Path]) -> list[Record]:
+    """The records of output files; unreadable lines are reported on stderr."""
+    from summarizer.display import report
+    from summarizer.store import read_records
+
+    records, problems = read_records(paths)
+    for problem in problems:
+        report(problem)
+    return records
+
+
+def write_text(text: str, output: Path | None) -> None:
+    """Write `text` to `output`, or to stdout when it is None."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
