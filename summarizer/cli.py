@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from summarizer import cli_batch, cli_records  # noqa: F401 - their commands join the app
 from summarizer.cli_common import (
     BaseUrlOpt,
     ModelOpt,
@@ -260,6 +259,12 @@ def eval_(
         error("regression", line)
     if failed:
         raise typer.Exit(1)
+
+
+# Imported here, not at the top, so that help lists the commands in the order of a workflow:
+# read, extract, eval, then digest, export, results, batch, then the utilities below.
+from summarizer import cli_records  # noqa: E402, F401, I001 - its commands join the app
+from summarizer import cli_batch  # noqa: E402, F401 - its commands join the app
 
 
 @app.command()
