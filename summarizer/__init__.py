@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         SummarizerError,
         TruncatedOutputError,
     )
+    from summarizer.export import Tables, tables
     from summarizer.extractor import Extractor, extract
     from summarizer.item import Item, Location, Problem
     from summarizer.pipeline import RunResult, RunSummary, extract_many
@@ -38,6 +39,13 @@ _HOMES = {
     "ServerDiedError": "errors",
     "SummarizerError": "errors",
     "TruncatedOutputError": "errors",
+    "Tables": "export",
+    "tables": "export",
+    "render_html": "render",
+    "render_markdown": "render",
+    "Result": "results",
+    "find_results": "results",
+    "results_in": "results",
     "Extractor": "extractor",
     "extract": "extractor",
     "Item": "item",
@@ -95,20 +103,27 @@ __all__ = [
     "ReaskPolicy",
     "Record",
     "Request",
+    "Result",
     "RunResult",
     "RunSummary",
     "ServerDiedError",
     "Settings",
     "Source",
     "SummarizerError",
+    "Tables",
     "TruncatedOutputError",
     "Usage",
     "ValidationReport",
     "extract",
     "extract_many",
+    "find_results",
     "read",
     "read_lines",
     "record_json_schema",
+    "render_html",
+    "render_markdown",
+    "results_in",
+    "tables",
     "validate_file",
 ]
 
