@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx2
 from openai.types.chat import ChatCompletion
@@ -37,7 +37,7 @@ from summarizer.schema import Extraction, invalid_because
 from summarizer.store import open_output
 from summarizer.usage import Usage
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Final = "/v1/chat/completions"
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Collected:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _backend(extractor: Extractor) -> OpenAIBackend:
+def openai_backend(extractor: Extractor) -> OpenAIBackend:
     backend = extractor.backend
     if not isinstance(backend, OpenAIBackend):
         raise ConfigError(
@@ -92,7 +92,7 @@ def request_body(backend: OpenAIBackend, request: Request) -> dict[str, Any]:
 
 def request_lines(items: Iterable[Item], extractor: Extractor) -> Iterator[dict[str, Any]]:
     """One batch request line per item (a key seen twice is written once)."""
-    backend = _backend(extractor)
+    backend = openai_backend(extractor)
     seen: set[str] = set()
     for item in items:
         key = extractor.key(item)
@@ -118,7 +118,7 @@ def collect_responses(
     responses: Path, items: Iterable[Item], extractor: Extractor, output: Path
 ) -> Collected:
     """Turn a batch response file into records and error lines appended to `output`."""
-    backend = _backend(extractor)
+    backend = openai_backend(extractor)
     by_key = {extractor.key(item): item for item in items}
     result = Collected()
     sink = open_output(output)

@@ -1,4 +1,5 @@
-"""`summarize batch submit` and `collect`: batch files for OpenAI's Batch API and vLLM."""
+"""`summarize batch submit`, `status`, `collect`, `cancel`: OpenAI's Batch API, and batch files
+for vLLM's run_batch."""
 
 from __future__ import annotations
 
@@ -30,11 +31,9 @@ batch = typer.Typer(
     help="Batch files in the format of OpenAI's Batch API and vLLM's run_batch.",
 )
 app.add_typer(batch, name="batch")
-_NOT_BUILT = (
-    "uploading to and downloading from the Batch API is not built yet: write the request file "
-    "with --write-only FILE, run it with the Batch API or vLLM's run_batch, and read the "
-    "answers with `summarize batch collect --responses FILE`"
-)
+OutputOpt = Annotated[
+    Path, typer.Option("-o", "--output", metavar="FILE", help="JSONL file to append to.")
+]
 
 
 def _batch_extractor(
@@ -58,6 +57,7 @@ def _batch_extractor(
 @friendly
 def submit(
     paths: Paths,
+    output: OutputOpt = Path("summaries.jsonl"),
     write_only: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Only write the batch request file, one line an item."),
@@ -68,50 +68,82 @@ def submit(
     mode: ModeOpt = "auto",
     option: OptionOpt = None,
 ) -> None:
-    """Write the batch requests for the items of PATH...: the bodies the online path sends.
+    """Submit the items of PATH... not yet in OUTPUT as batches (or only write the file).
 
-    PATH: files or folders to read, as for `extract`.
+    PATH: files or folders to read, as for `extract`. The batches are recorded in
+    OUTPUT.batches.json; `status`, `collect` and `cancel` need only OUTPUT.
     """
     from summarizer.batch import write_requests
+    from summarizer.batch_api import state_path
+    from summarizer.batch_api import submit as submit_batches
     from summarizer.display import say
 
-    if write_only is None:
-        raise typer.BadParameter(_NOT_BUILT, param_hint="--write-only")
     items, skipped = read_items(paths)
     with _batch_extractor(provider, model, base_url, mode, option) as extractor:
-        count = write_requests(items, extractor, write_only)
-    say(f"{count} request(s), unreadable {skipped} -> {write_only}")
+        if write_only is not None:
+            count = write_requests(items, extractor, write_only)
+            say(f"{count} request(s), unreadable {skipped} -> {write_only}")
+            return
+        made = submit_batches(items, extractor, output)
+    requests = sum(len(b.items) for b in made)
+    ids = ", ".join(b.id for b in made) or "none (nothing left to submit)"
+    say(f"{len(made)} batch(es), {requests} request(s): {ids}; recorded in {state_path(output)}")
+
+
+@batch.command()
+@friendly
+def status(output: OutputOpt = Path("summaries.jsonl")) -> None:
+    """Show each batch of OUTPUT: its state and request counts."""
+    from summarizer.batch_api import extractor_for, statuses
+
+    with extractor_for(output) as extractor:
+        for submitted, found in statuses(output, extractor):
+            parts = [f"{submitted.id}: {found.status}", f"{len(submitted.items)} item(s)"]
+            if found.request_counts:
+                counts = found.request_counts
+                parts.append(f"{counts.completed}/{counts.total} done, {counts.failed} failed")
+            if found.usage:  # the API's own count, as billed
+                tokens = found.usage
+                parts.append(f"tokens {tokens.input_tokens} prompt + {tokens.output_tokens} output")
+            if submitted.collected:
+                parts.append("collected")
+            typer.echo(", ".join(parts))
 
 
 @batch.command()
 @friendly
 def collect(
-    paths: Paths,
+    paths: Annotated[list[str] | None, typer.Argument(metavar="PATH", hidden=True)] = None,
     responses: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="A batch response file to read.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Read this response file (with PATH... and options)."),
     ] = None,
-    output: Annotated[
-        Path, typer.Option("-o", "--output", metavar="FILE", help="JSONL file to append to.")
-    ] = Path("summaries.jsonl"),
+    output: OutputOpt = Path("summaries.jsonl"),
     provider: ProviderOpt = "openai",
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     mode: ModeOpt = "auto",
     option: OptionOpt = None,
 ) -> None:
-    """Read a batch response file into records for the items of PATH... (the same inputs and
-    model options as `submit`); items whose request failed stay pending.
+    """Download the answers of OUTPUT's finished batches into OUTPUT; or, with --responses FILE,
+    read a response file written elsewhere (vLLM's run_batch) for the items of PATH...
 
-    PATH: files or folders to read, as for `extract`.
+    Items whose request failed or was not answered stay pending for `extract` or `submit`.
     """
     from summarizer.batch import collect_responses
+    from summarizer.batch_api import collect as collect_batches
+    from summarizer.batch_api import extractor_for
     from summarizer.display import report, say
 
-    if responses is None:
-        raise typer.BadParameter(_NOT_BUILT, param_hint="--responses")
-    items, _ = read_items(paths)
-    with _batch_extractor(provider, model, base_url, mode, option) as extractor:
-        result = collect_responses(responses, items, extractor, output)
+    if responses is not None:
+        if not paths:
+            raise typer.BadParameter("give the inputs the responses are for", param_hint="PATH")
+        items, _ = read_items(paths)
+        with _batch_extractor(provider, model, base_url, mode, option) as extractor:
+            result = collect_responses(responses, items, extractor, output)
+    else:
+        with extractor_for(output) as extractor:
+            result = collect_batches(output, extractor)
     for problem in result.problems:
         report(problem)
     say(
@@ -120,3 +152,16 @@ def collect(
     )
     if result.failed or result.pending or result.problems:
         raise typer.Exit(1)
+
+
+@batch.command()
+@friendly
+def cancel(output: OutputOpt = Path("summaries.jsonl")) -> None:
+    """Cancel OUTPUT's batches that have not finished."""
+    from summarizer.batch_api import cancel as cancel_batches
+    from summarizer.batch_api import extractor_for
+    from summarizer.display import say
+
+    with extractor_for(output) as extractor:
+        cancelled = cancel_batches(output, extractor)
+    say(f"cancelled {len(cancelled)} batch(es): {', '.join(cancelled) or 'none unfinished'}")

@@ -103,7 +103,7 @@ def test_a_provider_without_an_endpoint_is_refused(provider: str, tmp_path: Path
         write_requests(ITEMS[:1], extractor, tmp_path / "requests.jsonl")
 
 
-def test_the_commands_write_requests_and_say_what_is_not_built(tmp_path: Path) -> None:
+def test_the_command_writes_the_request_file(tmp_path: Path) -> None:
     from typer.testing import CliRunner  # noqa: PLC0415
 
     from summarizer.cli import app  # noqa: PLC0415
@@ -119,6 +119,6 @@ def test_the_commands_write_requests_and_say_what_is_not_built(tmp_path: Path) -
     first = json.loads(requests.read_text().splitlines()[0])
     assert first["body"]["model"] == "gpt-4o-mini"
     assert first["body"]["response_format"]["json_schema"]["strict"] is True  # as online
-    refused = runner.invoke(app, ["batch", "collect", seed, "--model", "gpt-4o-mini"])
+    refused = runner.invoke(app, ["batch", "collect", "--responses", str(requests)])
     assert refused.exit_code == 2
-    assert "not built yet" in refused.stderr
+    assert "give the inputs the responses are for" in refused.stderr

@@ -1,0 +1,138 @@
+"""Submit, status, collect and cancel against a stub of the Files and Batches endpoints: every
+item is written exactly once, also after an expired batch, failed requests, an interrupted
+collect and a second collect."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from batch_stub import BatchStub
+from helpers import seed_rows
+
+from summarizer import Extractor, Settings, batch_api, read_lines
+from summarizer.batch_api import cancel, collect, load_state, statuses, submit
+
+ITEMS = seed_rows()
+
+
+@pytest.fixture
+def api() -> Iterator[BatchStub]:
+    stub = BatchStub().start()
+    yield stub
+    stub.stop()
+
+
+def extractor_for(stub: BatchStub) -> Extractor:
+    settings = Settings(provider="openai", base_url=stub.base_url, model="stub-model",
+                        max_transport_retries=0, retry_max_wait_s=0.01)  # fmt: skip
+    return Extractor(settings)
+
+
+def written(out: Path) -> Counter[str]:
+    return Counter(line.key for line in read_lines(out).lines)
+
+
+def test_submit_status_collect_writes_each_item_once(api: BatchStub, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        made = submit(ITEMS, extractor, out, max_requests=8)
+        assert [len(b.items) for b in made] == [8, 8, 4]  # split at the request limit
+        assert submit(ITEMS, extractor, out) == []  # waiting batches are not submitted twice
+        assert {batch.status for _, batch in statuses(out, extractor)} == {"in_progress"}
+        first = collect(out, extractor)
+        second = collect(out, extractor)
+    assert (first.done, first.failed, first.pending) == (20, 0, 0)
+    assert first.usage.prompt_tokens == 20 * 100
+    assert (second.done, second.pending) == (0, 0)
+    assert set(written(out).values()) == {1}
+    assert len(written(out)) == 20
+
+
+def test_an_expired_batch_and_failed_requests_are_finished_by_another(
+    api: BatchStub, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        api.expire_after, api.fail_every = 5, 2  # of each batch: 5 looked at, every 2nd fails
+        submit(ITEMS, extractor, out, max_requests=10)
+        statuses(out, extractor)
+        partial = collect(out, extractor)
+        assert (partial.done, partial.pending) == (6, 14)  # 3 answered of each batch's 5
+        api.expire_after, api.fail_every = None, 0
+        again = submit(ITEMS, extractor, out)
+        assert [len(b.items) for b in again] == [14]  # only what is not written yet
+        statuses(out, extractor)
+        rest = collect(out, extractor)
+    assert (rest.done, rest.pending) == (14, 0)
+    assert len(written(out)) == 20
+    assert set(written(out).values()) == {1}
+
+
+def test_an_interrupted_collect_runs_again_without_duplicates(
+    api: BatchStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.jsonl"
+    real = batch_api.collect_responses
+
+    def half_then_stop(responses: Path, items: list, extractor: Extractor, output: Path) -> object:  # type: ignore[type-arg]
+        real(responses, items[:4], extractor, output)
+        raise KeyboardInterrupt
+
+    with extractor_for(api) as extractor:
+        submit(ITEMS, extractor, out)
+        statuses(out, extractor)
+        monkeypatch.setattr(batch_api, "collect_responses", half_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            collect(out, extractor)
+        assert len(written(out)) == 4
+        assert not load_state(out).batches[0].collected
+        monkeypatch.setattr(batch_api, "collect_responses", real)
+        resumed = collect(out, extractor)
+    assert (resumed.done, resumed.already) == (16, 4)
+    assert len(written(out)) == 20
+    assert set(written(out).values()) == {1}
+
+
+def test_cancelled_batches_leave_their_items_pending(api: BatchStub, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        made = submit(ITEMS, extractor, out, max_requests=10)
+        assert cancel(out, extractor) == [b.id for b in made]
+        result = collect(out, extractor)
+        assert (result.done, result.pending) == (0, 20)
+        assert [len(b.items) for b in submit(ITEMS, extractor, out)] == [20]
+
+
+def test_the_commands_need_only_the_output_after_submit(api: BatchStub, tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+
+    runner = CliRunner()
+    out = str(tmp_path / "out.jsonl")
+    seed = str(Path(__file__).parent / "fixtures" / "seed_digest.txt")
+    made = runner.invoke(app, ["batch", "submit", seed, "-o", out, "--base-url", api.base_url,
+                               "--model", "stub-model"])  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert "1 batch(es), 20 request(s): batch_1" in made.stderr
+    shown = runner.invoke(app, ["batch", "status", "-o", out])
+    assert shown.stdout.strip() == "batch_1: in_progress, 20 item(s)"
+    done = runner.invoke(app, ["batch", "collect", "-o", out])
+    assert done.exit_code == 0, done.stderr
+    assert "done 20, failed 0, pending 0" in done.stderr
+    assert "2000 prompt + 1000 completion tokens" in done.stderr
+    again = runner.invoke(app, ["batch", "collect", "-o", out])
+    assert "done 0, failed 0, pending 0" in again.stderr
+    after = runner.invoke(app, ["batch", "status", "-o", out])
+    assert after.stdout.strip() == (
+        "batch_1: completed, 20 item(s), 20/20 done, 0 failed, "
+        "tokens 2000 prompt + 1000 output, collected"
+    )
+    nothing = runner.invoke(app, ["batch", "cancel", "-o", out])
+    assert "cancelled 0 batch(es)" in nothing.stderr
+    missing = runner.invoke(app, ["batch", "status", "-o", str(tmp_path / "other.jsonl")])
+    assert missing.exit_code == 2
+    assert "no batch was submitted" in missing.stderr
