@@ -8,8 +8,8 @@ the output in `OUTPUT.batches.json` (batch id, input file id, the items), so `co
 inputs, an item in a batch not yet collected is never submitted twice, and an interrupted collect
 runs again without writing anything twice.
 
-A batch input file holds at most `MAX_REQUESTS` requests and `MAX_BYTES` bytes, the limits of
-OpenAI's Batch API documentation (50,000 requests, 200 MB); larger inputs are split.
+A batch input file holds at most `MAX_REQUESTS` requests and `MAX_BYTES` bytes, the limits the
+`openai` SDK documents for `batches.create` (50,000 requests, 200 MB); larger inputs are split.
 """
 
 from __future__ import annotations
