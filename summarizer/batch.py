@@ -32,8 +32,14 @@ from summarizer.extractor import Extractor, build_request
 from summarizer.grounding import ground
 from summarizer.item import Item, Location, Problem
 from summarizer.providers.base import Request
-from summarizer.providers.openai import OpenAIBackend, response_model
-from summarizer.schema import Extraction, invalid_because
+from summarizer.providers.openai import (
+    OpenAIBackend,
+    cut_off,
+    raw_text,
+    response_model,
+    usage_of,
+)
+from summarizer.schema import ErrorLine, Extraction, Record, invalid_because
 from summarizer.store import open_output
 from summarizer.usage import Usage
 
@@ -50,6 +56,15 @@ class Collected:
     already: int = 0
     usage: Usage = field(default_factory=Usage)
     problems: list[Problem] = field(default_factory=list)
+
+    def add(self, part: Collected) -> None:
+        """Count `part` in too."""
+        self.done += part.done
+        self.failed += part.failed
+        self.pending += part.pending
+        self.already += part.already
+        self.usage += part.usage
+        self.problems += part.problems
 
 
 def openai_backend(extractor: Extractor) -> OpenAIBackend:
@@ -143,7 +158,7 @@ def collect_responses(
             (sink.failed if line.status == "error" else sink.done).add(key)
             result.done += line.status == "ok"
             result.failed += line.status == "error"
-            result.usage += _usage(completion)
+            result.usage += usage_of(completion)
     finally:
         sink.close()
     return result
@@ -181,21 +196,18 @@ def _completion(entry: dict[str, Any]) -> ChatCompletion | None:
         return None
 
 
-def _usage(completion: ChatCompletion) -> Usage:
-    usage = completion.usage
-    if usage is None:
-        return Usage()
-    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
-
-
 def _line(
     extractor: Extractor, backend: OpenAIBackend, item: Item, completion: ChatCompletion
-) -> Any:
+) -> Record | ErrorLine:
     request = _request(extractor, item)
-    usage = _usage(completion)
-    raw = _raw(completion)
+    usage = usage_of(completion)
+    raw = raw_text(completion)
     try:
-        _check_whole(backend, completion)
+        limit = backend.settings.max_tokens
+        if cut_off(completion, limit):
+            raise TruncatedOutputError(
+                f"the batch answer hit the token limit ({limit})", backend.provider, usage=usage
+            )
         parser: Any = response_model(request)  # an instructor response schema
         answer = parser.from_response(completion, mode=backend.mode)
         extraction = Extraction.model_validate(answer.model_dump())
@@ -220,25 +232,3 @@ def _line(
         attempts=1,
         latency_s=0.0,
     )
-
-
-def _check_whole(backend: OpenAIBackend, completion: ChatCompletion) -> None:
-    finish = completion.choices[0].finish_reason if completion.choices else None
-    used = completion.usage.completion_tokens if completion.usage else 0
-    if finish == "length" or used >= backend.settings.max_tokens:
-        raise TruncatedOutputError(
-            f"the batch answer hit the token limit ({backend.settings.max_tokens})",
-            backend.provider,
-            usage=_usage(completion),
-        )
-
-
-def _raw(completion: ChatCompletion) -> str | None:
-    try:
-        message = completion.choices[0].message
-    except IndexError:
-        return None
-    if message.tool_calls:
-        call = message.tool_calls[0]
-        return str(getattr(getattr(call, "function", None), "arguments", ""))
-    return message.content

@@ -164,7 +164,7 @@ def collect(output: Path, extractor: Extractor) -> Collected:
         # Items the files do not answer (an expired or cancelled batch) stay pending.
         written = answered.done + answered.failed + answered.already + answered.pending
         answered.pending += max(len(submitted.items) - written, 0)
-        _add(result, answered)
+        result.add(answered)
         submitted.collected = True
         _save(output, state)
     return result
@@ -176,16 +176,7 @@ def _read(
     with tempfile.TemporaryDirectory() as folder:
         responses = Path(folder) / "responses.jsonl"
         responses.write_bytes(data)
-        _add(into, collect_responses(responses, submitted.items, extractor, output))
-
-
-def _add(total: Collected, part: Collected) -> None:
-    total.done += part.done
-    total.failed += part.failed
-    total.pending += part.pending
-    total.already += part.already
-    total.usage += part.usage
-    total.problems += part.problems
+        into.add(collect_responses(responses, submitted.items, extractor, output))
 
 
 def cancel(output: Path, extractor: Extractor) -> list[str]:

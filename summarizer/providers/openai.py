@@ -141,7 +141,7 @@ class OpenAIBackend:
         try:
             return self._complete(request, tally)
         except (ProviderError, ExtractionError) as exc:
-            exc.usage, exc.last_output = tally.usage, _raw_text(tally.last)
+            exc.usage, exc.last_output = tally.usage, raw_text(tally.last)
             raise
         finally:
             _TALLY.reset(token)
@@ -163,7 +163,7 @@ class OpenAIBackend:
                 brief = {"role": "user", "content": request.truncation_reask}
                 messages = [*request.messages, brief]
                 continue
-            return Completion(extraction, tally.usage, tally.calls, _raw_text(tally.last))
+            return Completion(extraction, tally.usage, tally.calls, raw_text(tally.last))
 
     def _ask(self, messages: list[Message], answer: type[BaseModel], reasks: int) -> Extraction:
         """One structured call, with up to `reasks` validation re-asks."""
@@ -196,19 +196,28 @@ class OpenAIBackend:
         response = self.transport.send(tally.deadline, **kwargs)
         tally.calls += 1
         tally.last = response
-        usage = response.usage
-        if usage is not None:
-            tally.usage += Usage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-            )
-        # Some servers (llama.cpp in tools mode) report "tool_calls" even when the output was
-        # cut off, so the token count is checked as well.
-        finish = response.choices[0].finish_reason if response.choices else None
-        used = usage.completion_tokens if usage is not None else 0
-        if finish == "length" or (used or 0) >= self.settings.max_tokens:
+        tally.usage += usage_of(response)
+        if cut_off(response, self.settings.max_tokens):
             raise TruncatedOutputError("completion hit the token limit", self.provider)
         return response
+
+
+def usage_of(response: ChatCompletion) -> Usage:
+    """The tokens a chat completion reports (none when it reports no usage)."""
+    usage = response.usage
+    if usage is None:
+        return Usage()
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0
+    )
+
+
+def cut_off(response: ChatCompletion, max_tokens: int) -> bool:
+    """Whether a completion stopped at the token limit. Some servers (llama.cpp in tools mode)
+    report "tool_calls" even when the output was cut off, so the token count is checked too."""
+    finish = response.choices[0].finish_reason if response.choices else None
+    used = response.usage.completion_tokens if response.usage is not None else 0
+    return finish == "length" or (used or 0) >= max_tokens
 
 
 def _why(exc: InstructorRetryException) -> str:
@@ -221,7 +230,7 @@ def _why(exc: InstructorRetryException) -> str:
     return line if not line.startswith("<") else type(last).__name__
 
 
-def _raw_text(completion: Any) -> str | None:
+def raw_text(completion: Any) -> str | None:
     """The text or tool-call arguments of a chat completion, for error reports."""
     try:
         message = completion.choices[0].message
