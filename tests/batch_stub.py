@@ -9,13 +9,13 @@ import email.parser
 import email.policy
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from stub_server import answer, completion
+from stub_server import LoopbackServer, QuietHandler, answer, completion
 
 
-class BatchStub:
+class BatchStub(LoopbackServer):
     """The endpoints' state: files, batches, and how the next batch is to end."""
 
     def __init__(self) -> None:
@@ -24,17 +24,7 @@ class BatchStub:
         self.expire_after: int | None = None  # answer this many, then expire
         self.fail_every: int = 0  # put every Nth request into the error file
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def start(self) -> BatchStub:
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def _file(self, data: bytes, purpose: str) -> dict[str, Any]:
         file_id = f"file-{len(self.files) + 1}"
@@ -78,12 +68,7 @@ class BatchStub:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers["Content-Length"]))
                 with stub.lock:
@@ -116,19 +101,12 @@ class BatchStub:
                             stub._run(batch)
                         self._json(batch)
                     elif self.path.endswith("/content"):
-                        self._send(stub.files[parts[-2]], "application/octet-stream")
+                        self._send(200, stub.files[parts[-2]], content="application/octet-stream")
                     else:
                         self._json({"error": {"message": "no such endpoint"}}, 404)
 
             def _json(self, value: dict[str, Any], status: int = 200) -> None:
-                self._send(json.dumps(value).encode(), "application/json", status)
-
-            def _send(self, data: bytes, kind: str, status: int = 200) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._send(status, json.dumps(value).encode())
 
         return Handler
 

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 _SENTENCE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 
@@ -95,7 +95,50 @@ def completion(request: dict[str, Any], arguments: str, finish: str) -> dict[str
     }
 
 
-class Stub:
+class LoopbackServer:
+    """A threaded HTTP server on a free loopback port, served from a daemon thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> Self:
+        # shutdown() waits for the serving loop's next poll: 0.5 s by default, once per test.
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """An HTTP/1.1 handler that logs nothing and sends whole bodies with their length."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        headers: dict[str, str] | None = None,
+        content: str = "application/json",
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class Stub(LoopbackServer):
     """The stub's state: the fault queue, the delay, and the requests it received."""
 
     def __init__(self, delay: float = 0.0, faults: list[str] | None = None) -> None:
@@ -105,29 +148,12 @@ class Stub:
         self.requests: list[dict[str, Any]] = []
         self.log: str | None = None  # a file that gets a line per request received
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> Stub:
-        # shutdown() waits for the serving loop's next poll: 0.5 s by default, once per test.
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub.lock:
@@ -187,21 +213,6 @@ class Stub:
                     self.wfile.write(char.encode())
                     self.wfile.flush()
                     time.sleep(1.0)
-
-            def _send(
-                self,
-                status: int,
-                data: bytes,
-                headers: dict[str, str] | None = None,
-                content: str = "application/json",
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
 
         return Handler
 
