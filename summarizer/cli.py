@@ -204,7 +204,9 @@ def eval_(
     ] = None,
     bless: Annotated[bool, typer.Option("--bless", help="Rewrite the baseline.")] = False,
 ) -> None:
-    """Score extractions against the digests' summaries; gate on a baseline.
+    """Score extractions against the digests' summaries and gold tuples; gate on a baseline.
+
+    Exit status 1 when a check fails (a record breaks a promise) or a gated score regresses.
 
     DATASET: names in evals/datasets/ (seed_digest, seed_abstracts) or files of your own.
     `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
@@ -239,7 +241,8 @@ def eval_(
         prompt=prompt,
     )
     command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
-    failed = []
+    failed: list[str] = []
+    broken: list[str] = []
     for name in datasets:
         report = evaluate(find_dataset(name), settings, predictions, command)
         folder, replaced = report_folder(out, report)
@@ -247,6 +250,9 @@ def eval_(
         again = " (replaced the earlier report of the same run)" if replaced else ""
         say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
         sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
+        broken += [
+            f"{report.dataset}: {name}: {v}" for name, found in report.checks.items() for v in found
+        ]
         if baseline is None:
             continue
         target, found = gate(report, baseline, bless_it=bless)
@@ -255,9 +261,11 @@ def eval_(
             say(f"baseline written: {target}")
         elif not found:
             say(f"{report.dataset}: baseline OK ({target})")
+    for line in broken:
+        error("check failed", line)
     for line in failed:
         error("regression", line)
-    if failed:
+    if failed or broken:
         raise typer.Exit(1)
 
 

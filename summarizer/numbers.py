@@ -1,15 +1,16 @@
 """Find numeric mentions in text and normalise them, so values can be compared across wordings.
 
-"26%", "0.26", "3x", "3×", "4-15x", "8.6 points", "14.72pp", "4.1 trillion", "1.3B", "+3.15%" and
-"−2.1" are values. These are not: the digits inside names ("NDCG@10", "Llama-3.1-70B", "GPT-4o",
-"Qwen2.5"), model versions written apart ("Claude 3.5 Sonnet", "Llama 3"), bare years ("2025"),
-list markers and citations ("(1)", "2)", "[12, 13]"), and references to parts of a paper
-("Section 3.2", "Table 4", "Eq. 2"). Digits in other scripts ("１２．５%", "٧٤٫٨") are read as their
-ASCII equivalents, whole, never in part; a number too large for a float is no mention at all.
+"26%", "0.26", "3x", "3×", "30 times", "3-fold", "4-15x", "8.6 points", "14.72pp", "5.42% points",
+"4.1 trillion", "1.3B", "+3.15%" and "−2.1" are values. These are not: the digits inside names
+("NDCG@10", "Llama-3.1-70B", "GPT-4o", "Qwen2.5"), model versions written apart ("Claude 3.5
+Sonnet", "Llama 3"), bare years ("2025"), list markers and citations ("(1)", "2)", "[12, 13]"), and
+references to parts of a paper ("Section 3.2", "Table 4", "Eq. 2"). Digits in other scripts
+("１２．５%", "٧٤٫٨") are read as their ASCII equivalents, whole, never in part; a number too large
+for a float is no mention at all.
 
 Two mentions state the same number when they agree as written, up to formatting: `same_written`
-("26%" and "26 %", "1,000" and "1000"). `same_value` compares a value with a mention up to rounding,
-for scoring only.
+("26%" and "26 %", "1,000" and "1000", "3x" and "3 times"). Scoring compares numbers by its own
+written rule, `summarizer.evals.matching`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ _UNITS = {
     "per cent": "%",
     "x": "x",
     "×": "x",
+    "times": "x",
+    "fold": "x",
     "pp": "pp",
+    # "5.42% points": percentage points written with the percent sign.
+    "% points": "pp",
+    "% point": "pp",
     "percentage points": "pp",
     "percentage point": "pp",
     "points": "points",
@@ -45,8 +51,9 @@ _UNITS = {
 }
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _SUFFIX = (
-    r"(?:\s?(\\?%|×)|\s?(x|pp|pts|[KMBT]|k)(?![\w-])"
-    r"|\s(percentage points?|percent|per cent|points?|thousand|million|billion|trillion)\b)?"
+    r"(?:\s?(\\?%\s(?:points?)\b|\\?%|×)|\s?(x|pp|pts|[KMBT]|k)(?![\w-])"
+    r"|(?:\s|-(?=fold))(percentage points?|percent|per cent|points?|thousand|million|billion"
+    r"|trillion|times|fold)\b)?"
 )
 # The leading lookahead lets the scan skip non-digit positions quickly.
 _MENTION = re.compile(
@@ -89,19 +96,6 @@ class Mention:
     scale: float
     decimals: int
 
-    def candidates(self) -> list[float]:
-        """Every value this mention can stand for: as written, scaled, and % as a fraction."""
-        out = []
-        for base in (self.value, self.high):
-            if base is None:
-                continue
-            out.append(base)
-            if self.scale != 1:
-                out.append(base * self.scale)
-            if self.unit == "%":
-                out.append(base / 100)
-        return out
-
 
 @lru_cache(maxsize=8192)
 def find_numbers(text: str) -> tuple[Mention, ...]:
@@ -123,7 +117,8 @@ def find_numbers(text: str) -> tuple[Mention, ...]:
 
 
 def _finite(mention: Mention) -> bool:
-    return all(math.isfinite(v) for v in mention.candidates())
+    ends = (mention.value, mention.high if mention.high is not None else 0.0)
+    return all(math.isfinite(v * mention.scale) for v in ends)
 
 
 def _ascii_digits(text: str) -> str:
@@ -159,7 +154,7 @@ def _to_mention(text: str, match: re.Match[str]) -> Mention | None:
     a_text = match.group("a")
     value = _float(a_text)
     high = _float(match.group("b")) if match.group("b") else None
-    unit = _UNITS.get(suffix.lower().lstrip("\\")) if suffix else None
+    unit = _UNITS.get(" ".join(suffix.lower().lstrip("\\").split())) if suffix else None
     scale = _SCALES.get(suffix.lower(), 1.0) if suffix and unit is None else 1.0
     if suffix and unit is None and scale == 1.0:
         return None
@@ -236,31 +231,3 @@ def same_written(a: Mention, b: Mention) -> bool:
         and a.unit == b.unit
         and a.scale == b.scale
     )
-
-
-def same_value(value: float, mention: Mention, decimals: int | None = None) -> bool:
-    """True when `value` equals one of `mention`'s candidates up to rounding.
-
-    The tolerance is half a unit in the last place of the coarser of the two numbers, so 74.8
-    matches "74.83" and 75 matches "74.8"; signs are ignored ("-3.2%" and a drop of 3.2 agree).
-    """
-    places = _decimals(value) if decimals is None else decimals
-    for candidate in mention.candidates():
-        ratio = abs(candidate / mention.value) if mention.value else 1.0
-        src_tol = 0.5 * 10 ** (-mention.decimals) * ratio
-        tol = max(src_tol, 0.5 * 10 ** (-places)) * (1 + 1e-9)
-        if math.isclose(abs(value), abs(candidate), abs_tol=tol):
-            return True
-    return False
-
-
-def _decimals(value: float) -> int:
-    text = repr(float(value))
-    if "e" in text:
-        return 0
-    return len(text.partition(".")[2].rstrip("0"))
-
-
-def value_in(value: float, text: str, decimals: int | None = None) -> bool:
-    """True when `value` is stated in `text` (see `same_value`)."""
-    return any(same_value(value, m, decimals) for m in find_numbers(text))

@@ -25,7 +25,20 @@ def test_shipped_datasets_are_found_by_name_from_any_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # not the repository: the names come from the installed package
-    assert {"seed_digest", "seed_abstracts", "pairs_dev40"} <= set(shipped_datasets())
+    # The gold tuples and the README lie beside the datasets but are none.
+    assert set(shipped_datasets()) == {"seed_digest", "seed_abstracts", "pairs_dev40", "pairs_dev"}
     assert find_dataset("seed_digest").read_text() == (DATASETS / "seed_digest.md").read_text()
     with pytest.raises(ConfigError, match=r"no dataset 'nope'.*seed_abstracts"):
         find_dataset("nope")
+
+
+def test_a_dataset_with_a_gold_file_gives_each_case_its_tuples(tmp_path: Path) -> None:
+    cases = load_dataset(DATASETS / "pairs_dev40.jsonl")
+    assert all(case.gold is not None for case in cases)
+    assert sum(len(case.gold or ()) for case in cases) == 83
+    assert sum(not case.gold for case in cases) == 15
+    assert all(case.gold is None for case in load_dataset(DATASETS / "seed_abstracts.jsonl"))
+    (tmp_path / "mine.jsonl").write_text((DATASETS / "seed_abstracts.jsonl").read_text())
+    (tmp_path / "mine.gold.jsonl").write_text('{"arxiv_id": "x", "tuples": [{"quote": 1}]}\n')
+    with pytest.raises(ConfigError, match=r"mine\.gold\.jsonl:1: not a gold line"):
+        load_dataset(tmp_path / "mine.jsonl")

@@ -8,7 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.evals.report import is_worse
+from summarizer.evals.aggregate import Estimate
+from summarizer.evals.report import verdict
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
 runner = CliRunner()
@@ -55,10 +56,47 @@ def test_compare_of_a_missing_report_is_one_clear_line(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_compare_ignores_noise_in_operational_costs() -> None:
-    assert not is_worse("latency_p50_s", 40.0, 40.001)
-    assert not is_worse("prompt_tokens", 1000.0, 1030.0)
-    assert is_worse("prompt_tokens", 1000.0, 1200.0)
-    assert not is_worse("metric_recall", 0.75, 0.7498)
-    assert is_worse("metric_recall", 0.75, 0.70)
-    assert is_worse("hallucinated_numbers", 0.2, 0.5)
+def test_a_verdict_needs_an_interval_that_excludes_zero() -> None:
+    assert verdict("metric_recall", Estimate(-0.05, -0.09, -0.01), 0.75) == "worse"
+    assert verdict("metric_recall", Estimate(0.05, 0.01, 0.09), 0.75) == "better"
+    assert verdict("metric_recall", Estimate(-0.05, -0.12, 0.02), 0.75) == ""
+    assert verdict("ungrounded", Estimate(0.3, 0.1, 0.5), 0.2) == "worse"
+    # A cost change that is real but within 5% of the old value is noise.
+    assert verdict("prompt_tokens", Estimate(30.0, 10.0, 50.0), 1000.0) == ""
+    assert verdict("prompt_tokens", Estimate(200.0, 150.0, 250.0), 1000.0) == "worse"
+
+
+def test_compare_pairs_cases_by_id_and_names_a_missing_one(tmp_path: Path) -> None:
+    runner.invoke(app, ["eval", "pairs_dev40", "--provider", "rules", "--out", str(tmp_path)])
+    folder = tmp_path / "pairs_dev40.rules"
+    report = json.loads((folder / "report.json").read_text())
+    gone = report["cases"].pop(0)["id"]
+    fewer = tmp_path / "fewer"
+    fewer.mkdir()
+    (fewer / "report.json").write_text(json.dumps(report))
+    result = runner.invoke(app, ["eval", "compare", str(folder), str(fewer)])
+    assert result.exit_code == 0, result.stderr
+    assert "paired on 39 case(s) by id" in result.stdout
+    assert f"only in A (not compared): {gone}" in result.stdout
+    # The same records on the shared cases: every difference is exactly zero, none a verdict.
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("metric_f1 ")]
+    assert rows == [["metric_f1", rows[0][1], rows[0][1], "+0.000", "[0.000,", "0.000]"]]
+    assert "better" not in result.stdout.split("better/worse:")[0]
+    assert "worse" not in result.stdout.split("better/worse:")[0]
+
+
+def test_every_aggregate_carries_an_interval_and_counts_print_whole(tmp_path: Path) -> None:
+    runner.invoke(app, ["eval", "seed_digest", "--provider", "rules", "--out", str(tmp_path)])
+    folder = tmp_path / "seed_digest.rules"
+    report = json.loads((folder / "report.json").read_text())
+    assert set(report["intervals"]) == set(report["aggregates"]) - {"cases"}
+    for name, (low, high) in report["intervals"].items():
+        assert low <= report["aggregates"][name] + 1e-9, name
+        assert report["aggregates"][name] <= high + 1e-9, name
+    page = (folder / "report.html").read_text()
+    assert "<td>cases</td><td>20</td>" in page
+    markdown = (folder / "report.md").read_text()
+    # The checks lead, then the groups a reader decides on, in order.
+    order = [markdown.index(h) for h in ("## Checks", "## Numbers", "## Labels", "## Prose",
+                                         "## Cost", "## Run")]  # fmt: skip
+    assert order == sorted(order)

@@ -1,8 +1,11 @@
 """Split a digest's hand-written summary into its parts, to score extractions against.
 
-Digest summaries come as an "i) ... v)" list, as prose with cue phrases ("The main research
-objective is ...", "The key methodology ...", "Primary results show ...", "For AI practitioners
-..."), or as plain prose, where position and numbers decide.
+Digest summaries come as an "i) ... v)" list, as an "a) ... e)" list (objective, methodology,
+results, implication, then notes), as prose with cue phrases ("The main research objective is
+...", "The key methodology ...", "Primary results show ...", "For AI practitioners ..."), or as
+plain prose, where position and numbers decide. A trailer of "Follow-up questions: 1. ... 2. ..."
+(about 2% of the archive's rows) is not part of the summary and is dropped; list markers such as
+"1." or "2)" at the start of a clause are never result numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +24,24 @@ _LIST_ORDER = {
     "iv": "results",
     "v": "implication",
 }
-_MARKER = re.compile(r"^\(?(i{1,3}|iv|v)\)\s*")
+_LETTER_ORDER = {
+    "a": "objective",
+    "b": "methodology",
+    "c": "results",
+    "d": "implication",
+    "e": "notes",
+}
+_MARKER = re.compile(r"^\(?(i{1,3}|iv|v|[a-e])\)\s*")
+_LETTERED = re.compile(r"\s*\(?a\)\s")
+_LETTER_BREAK = re.compile(r"\s+(?=\(?[b-e]\)\s)")
+# "Follow-up questions:", "Follow up questions:", "Here are some follow-up questions an AI
+# practitioner might ask:".
+_TRAILER = re.compile(
+    r"(?:\bhere are (?:some|a few) )?\bfollow[- ]?up questions?\b[^:.?]{0,80}:", re.IGNORECASE
+)
+# "1. How does ...", "2) What ...": a bare whole number opening a clause, then "." or ")".
+_LIST_MARKER_BEFORE = re.compile(r"(?:^|[.:;!?]|\n)\s*\(?$")
+_LIST_MARKER_AFTER = re.compile(r"[.)](?:\s|$)")
 _EXPLICIT = re.compile(r"objective|methodolog|primary result|practitioners", re.IGNORECASE)
 _CUES = (
     ("implication", re.compile(r"implication|practitioners", re.IGNORECASE)),
@@ -52,8 +72,18 @@ class Reference:
 
 def parse_reference(text: str) -> Reference:
     """Split `text` into summary / objective / methodology / results / implication."""
-    sentences = split_sentences(text)
+    trailer = _TRAILER.search(text)
+    if trailer:
+        text = text[: trailer.start()].rstrip()
     chunks: dict[str, list[str]] = {}
+    if _LETTERED.match(text):
+        # The sentence splitter opens sentences at "ii)" but not at "b)": split here.
+        for piece in _LETTER_BREAK.split(text.strip()):
+            marker = _MARKER.match(piece)
+            if marker and marker.group(1) in _LETTER_ORDER:
+                role, body = _LETTER_ORDER[marker.group(1)], piece[marker.end() :]
+                chunks.setdefault(role, []).append(body.strip())
+    sentences = [] if chunks else split_sentences(text)
     for index, sentence in enumerate(sentences):
         marker = _MARKER.match(sentence.text)
         if marker and marker.group(1) in _LIST_ORDER:
@@ -64,7 +94,22 @@ def parse_reference(text: str) -> Reference:
         chunks.setdefault(role, []).append(body)
     parts = {name: " ".join(chunks[name]) for name in PARTS if name in chunks}
     results = parts.get("results") or text
-    return Reference(text=text, parts=parts, numbers=tuple(find_numbers(results)))
+    return Reference(text=text, parts=parts, numbers=result_numbers(results))
+
+
+def result_numbers(text: str) -> tuple[Mention, ...]:
+    """The numbers `text` states, without list markers ("1. How ...", "2) The ...")."""
+    return tuple(m for m in find_numbers(text) if not _list_marker(text, m))
+
+
+def _list_marker(text: str, mention: Mention) -> bool:
+    bare = mention.unit is None and mention.scale == 1 and mention.high is None
+    return (
+        bare
+        and mention.decimals == 0
+        and _LIST_MARKER_AFTER.match(text, mention.end) is not None
+        and _LIST_MARKER_BEFORE.search(text, max(0, mention.start - 8), mention.start) is not None
+    )
 
 
 def _role(sentence: str, index: int, count: int) -> str:
@@ -73,6 +118,6 @@ def _role(sentence: str, index: int, count: int) -> str:
     for role, cue in _CUES:
         if cue.search(sentence):
             return role
-    if find_numbers(sentence):
+    if result_numbers(sentence):
         return "results"
     return "implication" if index == count - 1 else "methodology"

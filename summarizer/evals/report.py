@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 
 from summarizer.errors import ConfigError
+from summarizer.evals.aggregate import Estimate, estimate, paired_difference
+from summarizer.evals.checks import CHECKS
 from summarizer.evals.run import EvalReport
-from summarizer.evals.scoring import NOISE_SHARE, CaseScore, spec
+from summarizer.evals.scoring import GROUPS, METRICS, NOISE_SHARE, CaseScore, spec
 
+# The per-case scores the worst-case table and the chart show.
 HEADLINE = (
+    "metric_f1",
     "metric_recall",
-    "metric_recall_all",
-    "grounded_rate",
+    "label_match",
     "rouge_summary",
     "rouge_objective",
     "rouge_methods",
@@ -85,27 +88,57 @@ def show(name: str, value: float) -> str:
     return f"{value:.0f}" if name in COUNTS else f"{value:.3f}"
 
 
-def is_worse(name: str, old: float, new: float) -> bool:
-    """Whether `new` is a real step back from `old`, beyond print precision and noise."""
-    delta = new - old
-    metric = spec(name)
-    if abs(delta) < 0.0005 or (metric.noisy and abs(delta) <= NOISE_SHARE * abs(old)):
-        return False
-    return delta < 0 if metric.higher_is_better else delta > 0
+def interval(found: Estimate | None) -> str:
+    """`[low, high]` to three decimals, or '' for a count or an undefined interval."""
+    if found is None or found.low is None or found.high is None:
+        return ""
+    return f"[{found.low:.3f}, {found.high:.3f}]"
+
+
+def grouped(report: EvalReport) -> dict[str, list[tuple[str, Estimate, str]]]:
+    """The report's aggregates by group, in `METRICS` order: (name, estimate, definition)."""
+    out: dict[str, list[tuple[str, Estimate, str]]] = {group: [] for group in GROUPS}
+    for metric in METRICS:
+        found = report.estimate(metric.name)
+        if found is not None:
+            out[metric.group].append((metric.name, found, metric.definition))
+    return {group: rows for group, rows in out.items() if rows}
+
+
+def check_lines(report: EvalReport) -> list[str]:
+    """One line per check: passed, or failed with every violation."""
+    lines = []
+    for name, definition in CHECKS.items():
+        broken = report.checks.get(name, [])
+        verdict = f"FAILED in {len(broken)} place(s)" if broken else "passed"
+        lines.append(f"- `{name}`: {verdict} — {definition}")
+        lines += [f"  - {_cell(v)}" for v in broken]
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(report: EvalReport) -> str:
-    """Aggregate table and worst cases as Markdown."""
+    """Checks, the aggregates by group with intervals and definitions, and the worst cases."""
     lines = [
         f"# Evaluation: {report.dataset}",
         "",
         f"provider `{report.provider}`, model `{report.model}`, {report.created_at:%Y-%m-%d}",
         f"command: `{report.command}`" if report.command else "",
         "",
-        "| metric | value |",
-        "|---|---:|",
-        *(f"| {name} | {show(name, value)} |" for name, value in report.aggregates.items()),
+        "## Checks",
         "",
+        *check_lines(report),
+        "",
+    ]
+    for group, rows in grouped(report).items():
+        lines += [f"## {group.capitalize()}", "", "| score | value | 95% interval | definition |",
+                  "|---|---:|---:|---|"]  # fmt: skip
+        lines += [f"| {n} | {show(n, e.value)} | {interval(e)} | {d} |" for n, e, d in rows]
+        lines.append("")
+    lines += [
         "## Worst cases",
         "",
         "| case | title | " + " | ".join(HEADLINE) + " |",
@@ -114,37 +147,62 @@ def render_markdown(report: EvalReport) -> str:
     for case in worst(report):
         cells = [_fmt(case.scores.get(name)) for name in HEADLINE]
         title = case.title if case.status == "ok" else f"FAILED: {case.error}"
-        lines.append(f"| {case.id} | {title[:60]} | " + " | ".join(cells) + " |")
+        lines.append(f"| {case.id} | {_cell(title[:60])} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def verdict(name: str, change: Estimate, before: float) -> str:
+    """ "better" or "worse" when the paired interval excludes zero (and, for a noisy cost,
+    the change exceeds `NOISE_SHARE` of the old value), else ""."""
+    metric = spec(name)
+    if not change.excludes_zero():
+        return ""
+    if metric.noisy and abs(change.value) <= NOISE_SHARE * abs(before):
+        return ""
+    up = change.value > 0
+    return "better" if up == metric.higher_is_better else "worse"
+
+
 def compare(a: EvalReport, b: EvalReport, changed: int = 5) -> str:
-    """Both runs side by side, with deltas per metric and the cases that moved most."""
-    names = [n for n in a.aggregates if n in b.aggregates]
-    width = max(len(n) for n in names) if names else 10
-    rows = [f"{'metric':<{width}}  {'A':>9}  {'B':>9}  {'B - A':>9}"]
-    for name in names:
-        delta = b.aggregates[name] - a.aggregates[name]
-        flag = "  worse" if is_worse(name, a.aggregates[name], b.aggregates[name]) else ""
-        rows.append(
-            f"{name:<{width}}  {a.aggregates[name]:9.3f}  {b.aggregates[name]:9.3f}  "
-            f"{delta:+9.3f}{flag}"
-        )
-    rows += [
-        "",
+    """B against A, paired by case id: each aggregate on the shared cases, the difference with
+    a paired bootstrap 95% interval, and a verdict only where the interval excludes zero."""
+    a_cases, b_cases = {c.id: c for c in a.cases}, {c.id: c for c in b.cases}
+    shared = [cid for cid in a_cases if cid in b_cases]
+    only_a = [cid for cid in a_cases if cid not in b_cases]
+    only_b = [cid for cid in b_cases if cid not in a_cases]
+    rows_a = [a_cases[cid].scores for cid in shared]
+    rows_b = [b_cases[cid].scores for cid in shared]
+    out = [
         f"A: {a.provider}/{a.model} on {a.dataset}; B: {b.provider}/{b.model} on {b.dataset}",
+        f"paired on {len(shared)} case(s) by id",
     ]
-    moved = []
-    b_cases = {c.id: c for c in b.cases}
-    for case in a.cases:
-        other = b_cases.get(case.id)
-        if other is None:
+    if only_a:
+        out.append(f"only in A (not compared): {', '.join(only_a)}")
+    if only_b:
+        out.append(f"only in B (not compared): {', '.join(only_b)}")
+    width = max(len(m.name) for m in METRICS)
+    out += ["", f"{'metric':<{width}}  {'A':>9}  {'B':>9}  {'B - A':>8}  {'95% interval':>18}"]
+    for metric in METRICS:
+        change = paired_difference(metric.how, rows_a, rows_b)
+        before, after = estimate(metric.how, rows_a), estimate(metric.how, rows_b)
+        if change is None or before is None or after is None:
             continue
-        deltas = [(other.scores.get(n) or 0.0) - (case.scores.get(n) or 0.0) for n in HEADLINE]
-        moved.append((sum(abs(d) for d in deltas), case.id, sum(deltas) / len(deltas)))
-    rows.append("cases that changed most (mean delta over headline metrics):")
-    rows += [f"  {cid}: {mean:+.3f}" for _, cid, mean in sorted(moved, reverse=True)[:changed]]
-    return "\n".join(rows) + "\n"
+        flag = verdict(metric.name, change, before.value)
+        out.append(
+            f"{metric.name:<{width}}  {before.value:9.3f}  {after.value:9.3f}  "
+            f"{change.value:+8.3f}  {interval(change):>18}  {flag}".rstrip()
+        )
+    moved = []
+    for cid in shared:
+        deltas = [
+            (b_cases[cid].scores.get(n) or 0.0) - (a_cases[cid].scores.get(n) or 0.0)
+            for n in HEADLINE
+        ]
+        moved.append((sum(abs(d) for d in deltas), cid, sum(deltas) / len(deltas)))
+    out += ["", "better/worse: the paired interval excludes 0; blank: no clear change", ""]
+    out.append("cases that changed most (mean delta over the headline scores):")
+    out += [f"  {cid}: {mean:+.3f}" for _, cid, mean in sorted(moved, reverse=True)[:changed]]
+    return "\n".join(out) + "\n"
 
 
 def _highlighted(case: CaseScore) -> str:
@@ -226,17 +284,43 @@ def _case_html(case: CaseScore) -> str:
 <div><h4>Reference</h4>{reference}<h4>Scores</h4><table>{scores}</table></div></div></section>"""
 
 
+def _aggregates_html(report: EvalReport) -> str:
+    parts = []
+    for group, rows in grouped(report).items():
+        body = "".join(
+            f"<tr><td>{html.escape(n)}</td><td>{show(n, e.value)}</td><td>{interval(e)}</td>"
+            f"<td><small>{html.escape(d)}</small></td></tr>"
+            for n, e, d in rows
+        )
+        parts.append(
+            f"<h3>{group.capitalize()}</h3><table><tr><th>score</th><th>value</th>"
+            f"<th>95% interval</th><th>definition</th></tr>{body}</table>"
+        )
+    return "".join(parts)
+
+
+def _checks_html(report: EvalReport) -> str:
+    items = []
+    for name, definition in CHECKS.items():
+        broken = report.checks.get(name, [])
+        state = f'<b class="failed">FAILED in {len(broken)} place(s)</b>' if broken else "passed"
+        cases = "".join(f"<li>{html.escape(v)}</li>" for v in broken)
+        items.append(
+            f"<li><code>{html.escape(name)}</code>: {state}: <small>{html.escape(definition)}"
+            f"</small><ul>{cases}</ul></li>"
+        )
+    return f'<div class="box"><h3>Checks</h3><ul>{"".join(items)}</ul></div>'
+
+
 def render_html(report: EvalReport) -> str:
-    """A self-contained HTML page: aggregates, chart, and every case."""
-    aggregates = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{v:.3f}</td></tr>" for k, v in report.aggregates.items()
-    )
+    """A self-contained HTML page: checks, aggregates by group, chart, and every case."""
     cases = "".join(_case_html(c) for c in report.cases)
     heading = html.escape(f"Evaluation: {report.dataset} — {report.provider} / {report.model}")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{heading}</title>
 <style>{_STYLE}</style></head><body><h1>{heading}</h1>
 <p><small>{report.created_at:%Y-%m-%d %H:%M} UTC · {html.escape(report.command)}</small></p>
-<div class="grid"><table><tr><th>metric</th><th>value</th></tr>{aggregates}</table>
+{_checks_html(report)}
+<div class="grid"><div>{_aggregates_html(report)}</div>
 <div><h4>Per-case distribution (red: mean)</h4>{_chart(report)}</div></div>
 {cases}
 </body></html>

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from summarizer.config import Settings
 from summarizer.errors import ConfigError
+from summarizer.evals.aggregate import Estimate
 from summarizer.evals.dataset import Case, load_dataset
-from summarizer.evals.scoring import CaseScore, aggregate, score_case
+from summarizer.evals.scoring import CaseScore, case_violations, estimates, score_case
 from summarizer.pipeline import extract_many
 from summarizer.redact import redact
 from summarizer.schema import ErrorLine, Record
@@ -22,7 +23,8 @@ _log = logging.getLogger(__name__)
 
 
 class EvalReport(BaseModel):
-    """A scored run: what was run, the aggregates, and every case."""
+    """A scored run: what was run, the aggregates with their 95% intervals, the checks that
+    cases broke, and every case."""
 
     dataset: str
     provider: str
@@ -33,7 +35,20 @@ class EvalReport(BaseModel):
     )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     aggregates: dict[str, float]
+    intervals: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="95% bootstrap interval of each aggregate, by name."
+    )
+    checks: dict[str, list[str]] = Field(
+        default_factory=dict, description="Violations of each broken check, as 'CASE: what'."
+    )
     cases: list[CaseScore]
+
+    def estimate(self, name: str) -> Estimate | None:
+        """Aggregate `name` with its interval (None when the run does not define it)."""
+        if name not in self.aggregates:
+            return None
+        low, high = self.intervals.get(name, (None, None))
+        return Estimate(self.aggregates[name], low, high)
 
 
 def match_predictions(
@@ -87,13 +102,20 @@ def evaluate(
         _check_belongs(dataset, cases, lines, matched, predictions)
     scored = [score_case(case, line) for case, line in zip(cases, matched, strict=True)]
     first = next((line for line in matched if isinstance(line, Record)), None)
+    found = estimates(scored)
     return EvalReport(
         dataset=dataset.stem,
         provider=first.provenance.provider if first else (settings.provider if settings else "?"),
         model=first.provenance.model if first else "?",
         command=redact(command),
         predictions=str(predictions.resolve()) if predictions is not None else None,
-        aggregates=aggregate(scored),
+        aggregates={name: e.value for name, e in found.items()},
+        intervals={
+            name: (e.low, e.high)
+            for name, e in found.items()
+            if e.low is not None and e.high is not None
+        },
+        checks=case_violations(scored),
         cases=scored,
     )
 

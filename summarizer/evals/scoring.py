@@ -14,9 +14,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from summarizer.evals.aggregate import Estimate, Statistic, estimate
+from summarizer.evals.checks import case_checks
 from summarizer.evals.dataset import Case
+from summarizer.evals.gold import gold_scores
+from summarizer.evals.matching import (
+    assign,
+    matches,
+    quantities,
+    quantity,
+    quantity_of,
+    stated,
+)
 from summarizer.evals.reference import PARTS, Reference, parse_reference
-from summarizer.numbers import same_value, value_in
+from summarizer.numbers import Mention
 from summarizer.redact import redact
 from summarizer.render import summary_text
 from summarizer.schema import ErrorLine, Metric, Record
@@ -24,70 +35,118 @@ from summarizer.schema import ErrorLine, Metric, Record
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One aggregate: which way is better, whether a baseline gates it, and the tolerance a new
-    baseline starts with. `noisy` marks run-to-run costs that a comparison does not flag for
-    changes under `NOISE_SHARE`."""
+    """One aggregate: its group in the reports, a one-line definition, how it is computed from
+    per-case scores, which way is better, whether a baseline gates it, and the smallest change
+    the gate treats as material (`tolerance`). `noisy` marks run-to-run costs that a comparison
+    does not flag for changes under `NOISE_SHARE`."""
 
     name: str
+    group: str
+    definition: str
+    statistic: Statistic | None = None
     higher_is_better: bool = True
     gated: bool = False
     tolerance: float = 0.02
     noisy: bool = False
 
+    @property
+    def how(self) -> Statistic:
+        """The statistic: the mean of the per-case score of the same name unless said."""
+        return self.statistic or Statistic("mean", self.name)
 
+
+def _pooled(of: str, over: str) -> Statistic:
+    return Statistic("pooled", of, over)
+
+
+# Groups in the order the reports show them: what a reader decides on first.
+GROUPS = ("numbers", "labels", "prose", "cost", "run")
 METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("cases"),
-    MetricSpec("validity_rate", gated=True),
-    MetricSpec("failure_rate", higher_is_better=False),
-    MetricSpec("metric_recall", gated=True),
-    MetricSpec("metric_recall_micro", gated=True),
-    MetricSpec("metric_recall_all", gated=True),
-    MetricSpec("metric_recall_all_micro"),
-    MetricSpec("reachable_ceiling"),
-    MetricSpec("metric_precision", gated=True),
-    MetricSpec("metric_precision_micro", gated=True),
-    MetricSpec("label_match", gated=True),
-    MetricSpec("grounded_rate", gated=True),
-    MetricSpec("ungrounded", higher_is_better=False),
-    MetricSpec("ungrounded_before_reask", higher_is_better=False),
-    MetricSpec("hallucinated_numbers", higher_is_better=False, gated=True),
-    MetricSpec("rouge_summary", gated=True),
-    MetricSpec("rouge_objective", gated=True),
-    MetricSpec("rouge_methods", gated=True),
-    MetricSpec("rouge_implications", gated=True),
-    # The rendered digest summary (`summarize digest`), scored as the hand-written one is read.
-    MetricSpec("digest_rouge", gated=True),
-    MetricSpec("digest_rouge_summary"),
-    MetricSpec("digest_rouge_objective"),
-    MetricSpec("digest_rouge_methodology"),
-    MetricSpec("digest_rouge_results"),
-    MetricSpec("digest_rouge_implication"),
-    MetricSpec("digest_numbers_recalled", gated=True),
-    MetricSpec("digest_numbers_unsupported", higher_is_better=False, gated=True),
-    MetricSpec("reasks", higher_is_better=False),
-    MetricSpec("prompt_tokens", higher_is_better=False, noisy=True),
-    MetricSpec("completion_tokens", higher_is_better=False, noisy=True),
-    MetricSpec("latency_s", higher_is_better=False, noisy=True),
-    MetricSpec("latency_p50_s", higher_is_better=False, noisy=True),
-    MetricSpec("latency_p95_s", higher_is_better=False, noisy=True),
-)
+    MetricSpec("metric_f1", "numbers", "F1 of extracted metrics against the reachable reference "
+               "numbers, per case (0 when the source states some and the record lists none)",
+               gated=True),
+    MetricSpec("metric_f1_micro", "numbers", "metric_f1 pooled over all cases",
+               _pooled("_tp2", "_f1_total"), gated=True),
+    MetricSpec("metric_recall", "numbers", "reachable reference numbers (also stated in the "
+               "source) that an extracted metric matches", gated=True),
+    MetricSpec("metric_recall_micro", "numbers", "metric_recall pooled over all cases",
+               _pooled("_found", "_reachable"), gated=True),
+    MetricSpec("metric_precision", "numbers", "extracted metrics that match a reference number "
+               "(cases with no metric have none)", gated=True),
+    MetricSpec("metric_precision_micro", "numbers", "metric_precision pooled over all cases",
+               _pooled("_precise", "_extracted"), gated=True),
+    MetricSpec("gold_headline_recall", "numbers", "gold headline tuples that an extracted metric "
+               "writes (same number as written)", gated=True),
+    MetricSpec("gold_headline_recall_micro", "numbers", "gold_headline_recall pooled",
+               _pooled("_gold_headline_found", "_gold_headline"), gated=True),
+    MetricSpec("gold_precision", "numbers", "extracted metrics that are a gold result or size "
+               "tuple at all", gated=True),
+    MetricSpec("gold_precision_micro", "numbers", "gold_precision pooled",
+               _pooled("_gold_matched", "_gold_extracted"), gated=True),
+    MetricSpec("metric_recall_all", "numbers", "all reference result numbers that an extracted "
+               "metric matches, reachable or not"),
+    MetricSpec("metric_recall_all_micro", "numbers", "metric_recall_all pooled",
+               _pooled("_found_all", "_reference_numbers")),
+    MetricSpec("reachable_ceiling", "numbers", "reachable / all reference numbers: the most "
+               "metric_recall_all can be"),
+    MetricSpec("ungrounded", "numbers", "metrics per case that grounding could not tie to a "
+               "sentence (kept with grounded: false)", higher_is_better=False),
+    MetricSpec("ungrounded_before_reask", "numbers", "the same before the grounding re-ask",
+               higher_is_better=False),
+    MetricSpec("benchmark_accuracy", "labels", "of metrics matched to gold tuples, the share "
+               "whose benchmark agrees with the gold one",
+               _pooled("_benchmark_agree", "_gold_matched"), gated=True),
+    MetricSpec("subject_accuracy", "labels", "of metrics matched to gold tuples, the share "
+               "whose subject agrees with the gold one",
+               _pooled("_subject_agree", "_gold_matched"), gated=True),
+    MetricSpec("label_match", "labels", "F1 of content words between a matched metric's labels "
+               "and the reference words around its number, per case", gated=True),
+    MetricSpec("rouge_summary", "prose", "ROUGE-L F1, one_line_summary against the reference "
+               "summary part", gated=True),
+    MetricSpec("rouge_objective", "prose", "ROUGE-L F1 of the objective", gated=True),
+    MetricSpec("rouge_methods", "prose", "ROUGE-L F1 of the methods", gated=True),
+    MetricSpec("rouge_implications", "prose", "ROUGE-L F1 of the implications", gated=True),
+    MetricSpec("digest_rouge", "prose", "ROUGE-L F1 of the rendered digest summary against the "
+               "whole reference", gated=True),
+    *(MetricSpec(f"digest_rouge_{part}", "prose", f"ROUGE-L F1 of the rendered {part} part")
+      for part in PARTS),
+    MetricSpec("digest_numbers_recalled", "prose", "reference result numbers that the rendered "
+               "summary states", gated=True),
+    MetricSpec("reasks", "cost", "re-asks per case", higher_is_better=False),
+    MetricSpec("prompt_tokens", "cost", "prompt tokens per case", higher_is_better=False,
+               noisy=True),
+    MetricSpec("completion_tokens", "cost", "completion tokens per case",
+               higher_is_better=False, noisy=True),
+    MetricSpec("latency_s", "cost", "seconds per case", higher_is_better=False, noisy=True),
+    MetricSpec("latency_p50_s", "cost", "median seconds per case",
+               Statistic("median", "latency_s"), higher_is_better=False, noisy=True),
+    MetricSpec("latency_p95_s", "cost", "95th percentile of seconds per case",
+               Statistic("p95", "latency_s"), higher_is_better=False, noisy=True),
+    MetricSpec("cases", "run", "cases in the dataset", Statistic("count")),
+    MetricSpec("validity_rate", "run", "cases with a schema-valid record",
+               Statistic("mean", "_valid"), gated=True),
+    MetricSpec("failure_rate", "run", "cases with no record", Statistic("mean", "_failed"),
+               higher_is_better=False),
+)  # fmt: skip
 SPECS = {spec.name: spec for spec in METRICS}
 # Operational costs vary from run to run; a change under this share of the old value is noise.
 NOISE_SHARE = 0.05
 
 
 def spec(name: str) -> MetricSpec:
-    """The spec of aggregate `name` (an unknown name: higher is better, not gated)."""
-    return SPECS.get(name) or MetricSpec(name)
+    """The spec of aggregate `name` (an unknown name: a mean, higher is better, not gated)."""
+    return SPECS.get(name) or MetricSpec(name, "run", "")
 
 
 class CaseScore(BaseModel):
-    """Scores of one case (`None` where it has nothing to score), its reference and record."""
+    """Scores of one case (`None` where it has nothing to score), its reference and record,
+    and the violations of each check (`checks.CHECKS`)."""
 
     id: str
     title: str
     status: str
     scores: dict[str, float | None]
+    checks: dict[str, list[str]] = {}
     error: str | None = None
     source: str
     reference: dict[str, str]
@@ -110,37 +169,55 @@ def rouge_l(prediction: str, reference: str) -> float | None:
 
 
 def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
-    """Per-case scores (see README, "Evaluation")."""
+    """Per-case scores (see README, "Evaluation"). A failed case scores as a record with no
+    metrics where that is defined (F1 and recalls 0), so failing is never cheaper than trying."""
     source, reference = case.item.text, case.reference
+    in_source = quantities(source)
+    refs = [quantity(n) for n in reference.numbers]
+    reachable = {j for j, q in enumerate(refs) if stated(q, in_source)}
     shared = {
         "id": case.id,
         "title": case.item.title,
         "source": source,
         "reference": reference.parts,
     }
+    metrics = line.headline_metrics if isinstance(line, Record) else []
+    ours = [quantity_of(m.value_text) for m in metrics]
+    pairs = assign(
+        len(metrics),
+        len(refs),
+        lambda i, j: (q := ours[i]) is not None and matches(q, refs[j]),
+        prefer=lambda i, j: j in reachable,
+    )
+    found = sum(j in reachable for j in pairs.values())
+    scores: dict[str, float | None] = {
+        "metric_f1": _share(2 * found, len(metrics) + len(reachable)),
+        "metric_recall": _share(found, len(reachable)),
+        "metric_recall_all": _share(len(pairs), len(refs)),
+        "reachable_ceiling": _share(len(reachable), len(refs)),
+        "_valid": float(isinstance(line, Record)),
+        "_failed": float(not isinstance(line, Record)),
+        "_reference_numbers": float(len(refs)),
+        "_reachable": float(len(reachable)),
+        "_found": float(found),
+        "_found_all": float(len(pairs)),
+        "_tp2": float(2 * found),
+        "_f1_total": float(len(metrics) + len(reachable)),
+    }
+    if case.gold is not None:
+        scores |= gold_scores(metrics, case.gold)
+        scores["_gold_extracted"] = float(len(metrics))
     if not isinstance(line, Record):
         error = redact(line.error.message) if isinstance(line, ErrorLine) else "no prediction"
-        return CaseScore(**shared, status="failed", scores={}, error=error)
-    metrics = line.headline_metrics
-    values = [m.value for m in metrics if m.value is not None]
-    reachable = [n for n in reference.numbers if value_in(n.value, source)]
-    found = [n for n in reachable if any(same_value(v, n) for v in values)]
-    found_all = [n for n in reference.numbers if any(same_value(v, n) for v in values)]
-    labels = [label_match(m, reference) for m in metrics]
-    matched = [share for share in labels if share is not None]
+        scores["gold_precision"] = None
+        return CaseScore(**shared, status="failed", scores=scores, error=error)
+    labels = [label_match(metrics[i], reference, reference.numbers[j]) for i, j in pairs.items()]
     methods = " ".join(f"{m.name}: {m.description}" for m in line.methods)
-    scores: dict[str, float | None] = {
-        "metric_recall": _share(len(found), len(reachable)),
-        "metric_recall_all": _share(len(found_all), len(reference.numbers)),
-        "reachable_ceiling": _share(len(reachable), len(reference.numbers)),
-        "metric_precision": _share(len(matched), len(metrics)),
-        "label_match": statistics.fmean(matched) if matched else None,
-        "grounded_rate": _share(line.grounding.grounded, len(metrics)),
+    scores |= {
+        "metric_precision": _share(len(pairs), len(metrics)),
+        "label_match": statistics.fmean(labels) if labels else None,
         "ungrounded_before_reask": float(line.grounding.ungrounded_before_reask),
         "ungrounded": float(line.grounding.ungrounded),
-        "hallucinated_numbers": float(
-            sum(m.value is None or not value_in(m.value, source) for m in metrics)
-        ),
         "rouge_summary": rouge_l(line.one_line_summary, reference.part("summary")),
         "rouge_objective": rouge_l(line.objective, reference.part("objective")),
         "rouge_methods": rouge_l(methods, reference.part("methodology")),
@@ -150,31 +227,25 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "prompt_tokens": float(line.provenance.usage.prompt_tokens),
         "completion_tokens": float(line.provenance.usage.completion_tokens),
         "latency_s": line.provenance.latency_s,
-        "_reference_numbers": float(len(reference.numbers)),
-        "_reachable": float(len(reachable)),
-        "_found": float(len(found)),
-        "_found_all": float(len(found_all)),
-        "_precise": float(len(matched)),
+        "_precise": float(len(pairs)),
         "_extracted": float(len(metrics)),
     }
-    return CaseScore(**shared, status="ok", scores=scores, record=line)
+    checks = {name: found for name, found in case_checks(line, source).items() if found}
+    return CaseScore(**shared, status="ok", scores=scores, checks=checks, record=line)
 
 
 def digest_scores(record: Record, case: Case) -> dict[str, float | None]:
-    """The rendered summary against the reference: ROUGE-L whole and per part, the share of
-    the reference's result numbers it states, and how many numbers it states that the source
-    does not."""
+    """The rendered summary against the reference: ROUGE-L whole and per part, and the share
+    of the reference's result numbers its results part states (one-to-one)."""
     text, reference = summary_text(record), case.reference
     rendered = parse_reference(text)
-    stated = [n.value for n in rendered.numbers]
-    recalled = [n for n in reference.numbers if any(same_value(v, n) for v in stated)]
+    stated_here = [quantity(n) for n in rendered.numbers]
+    refs = [quantity(n) for n in reference.numbers]
+    recalled = assign(len(refs), len(stated_here), lambda i, j: matches(refs[i], stated_here[j]))
     scores: dict[str, float | None] = {"digest_rouge": rouge_l(text, reference.text)}
     for part in PARTS:
         scores[f"digest_rouge_{part}"] = rouge_l(rendered.part(part), reference.part(part))
-    scores["digest_numbers_recalled"] = _share(len(recalled), len(reference.numbers))
-    scores["digest_numbers_unsupported"] = float(
-        sum(not value_in(v, case.item.text) for v in stated)
-    )
+    scores["digest_numbers_recalled"] = _share(len(recalled), len(refs))
     return scores
 
 
@@ -219,29 +290,20 @@ _STOPWORDS = frozenset(
 LABEL_WINDOW = 12
 
 
-def label_match(metric: Metric, reference: Reference) -> float | None:
-    """How well a metric's labels agree with the reference's words around the same number.
+def label_match(metric: Metric, reference: Reference, number: Mention) -> float:
+    """How well a metric's labels agree with the reference's words around the number it matched.
 
-    None when the metric's value is not among the reference's result numbers. Otherwise: the
-    share of the content words of `metric`, `benchmark` and `subject` (lower-cased, stop words
-    dropped, compared by their first five letters) that occur within `LABEL_WINDOW` words either
-    side of that number in its reference sentence; the best such number counts.
+    F1 of two sets of content words (lower-cased, stop words dropped, compared by their first
+    five letters): those of the metric's `metric`, `benchmark` and `subject`, and those within
+    `LABEL_WINDOW` words either side of `number` in its reference sentence. A short label that
+    names one word of the clause scores low on recall; a long one that names what is not there
+    scores low on precision. 0 when either side has no content word.
     """
-    if metric.value is None:
-        return None
-    value = metric.value
-    spots = [n for n in reference.numbers if same_value(value, n)]
-    if not spots:
-        return None
     label = " ".join(p for p in (metric.metric, metric.benchmark, metric.subject) if p)
     words = _content(label)
-    if not words:
-        return 0.0
-    best = 0.0
-    for spot in spots:
-        near = _content(_window(reference.results, spot.start, spot.end))
-        best = max(best, len(words & near) / len(words))
-    return best
+    near = _content(_window(reference.results, number.start, number.end))
+    common = len(words & near)
+    return 2 * common / (len(words) + len(near)) if common else 0.0
 
 
 def _content(text: str) -> set[str]:
@@ -259,30 +321,17 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def aggregate(cases: list[CaseScore]) -> dict[str, float]:
-    """Means over cases, micro-averaged recalls, and operational rates."""
-    ok = [c for c in cases if c.status == "ok"]
-    out: dict[str, float] = {
-        "cases": float(len(cases)),
-        "validity_rate": len(ok) / len(cases) if cases else 0.0,
-        "failure_rate": 1 - len(ok) / len(cases) if cases else 0.0,
-    }
-    names = sorted({k for c in ok for k in c.scores if not k.startswith("_")})
-    for name in names:
-        values = [v for c in ok if (v := c.scores.get(name)) is not None]
-        if values:
-            out[name] = statistics.fmean(values)
-    pooled = {"metric_recall_micro": ("_found", "_reachable"),
-              "metric_recall_all_micro": ("_found_all", "_reference_numbers"),
-              "metric_precision_micro": ("_precise", "_extracted")}  # fmt: skip
-    for name, (part, whole) in pooled.items():
-        denominator = sum(c.scores.get(whole) or 0.0 for c in ok)
-        if denominator:
-            out[name] = sum(c.scores.get(part) or 0.0 for c in ok) / denominator
-    latencies = sorted(c.scores["latency_s"] or 0.0 for c in ok if "latency_s" in c.scores)
-    if latencies:
-        out["latency_p50_s"] = statistics.median(latencies)
-        out["latency_p95_s"] = latencies[
-            min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))
-        ]
+def estimates(cases: list[CaseScore]) -> dict[str, Estimate]:
+    """Every aggregate of `METRICS` that the cases define, with its 95% bootstrap interval."""
+    rows = [c.scores for c in cases]
+    found = {m.name: estimate(m.how, rows) for m in METRICS}
+    return {name: e for name, e in found.items() if e is not None}
+
+
+def case_violations(cases: list[CaseScore]) -> dict[str, list[str]]:
+    """Per check, every violation as `CASE: what`, for the checks any case breaks."""
+    out: dict[str, list[str]] = {}
+    for case in cases:
+        for name, problems in case.checks.items():
+            out.setdefault(name, []).extend(f"{case.id}: {p}" for p in problems)
     return out
