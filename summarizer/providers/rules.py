@@ -7,11 +7,11 @@ headline metrics, with the nearest metric word, benchmark ("on X"), subject and 
 
 from __future__ import annotations
 
-import itertools
 import re
 from functools import lru_cache
 
 from summarizer.config import Settings
+from summarizer.labels import benchmark_of, comparison_of, first_name, subject_of
 from summarizer.numbers import Mention, find_numbers, written_form
 from summarizer.providers.base import Completion, Request
 from summarizer.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
@@ -44,20 +44,11 @@ _METRIC_WORDS = re.compile(
     r"collision rate|latency|throughput|speed-?up|tokens|parameters|score|points|"
     r"improvement|reduction|gain|memory|cost|compression)\b"
 )
-_BENCHMARK = re.compile(r"\bon (?:the )?([A-Z][\w.\-@]*(?:[ -][A-Z0-9][\w.\-@]*){0,3})")
-_SUBJECT = re.compile(r"\b([A-Z][\w.]*(?:-[\w.]+)+|[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*)\b")
-_COMPARISON = re.compile(
-    r"\b(?:than|over|compared (?:to|with)|surpass(?:es|ing)?|outperform(?:s|ing)?|versus|vs\.)"
-    r" ((?:the |a |an )?[\w.\-@]+(?: [\w.\-@]+){0,4})",
-    re.IGNORECASE,
-)
 # A bare number right after a capitalised name ("MATH 500", "MATH-500", "HumanEval 164") is
 # part of that name, not a result.
 _NAME_BEFORE = re.compile(r"\b(?:[A-Z]{2,}[\w]*|[A-Z][a-z]+[A-Z][\w]*)[ -]$")
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
 _SHORT, _LONG = 120, 400
-# Words a cut comparison must not end on ("full datasets by").
-_DANGLING = frozenset({"by", "on", "of", "in", "at", "to", "with", "and", "or", "the", "a", "an"})
 
 
 def create(settings: Settings) -> RulesBackend:
@@ -135,12 +126,8 @@ def _clip(text: str, limit: int) -> str:
 def _method(sentence: Sentence) -> Method:
     text = _text(sentence)
     named = _ACRONYM.search(text)
-    if named:
-        name = f"{named.group(1).strip()} ({named.group(2)})"
-    else:
-        subject = _SUBJECT.search(text)
-        name = subject.group(1) if subject else "method"
-    return Method(name=_clip(name, _SHORT), description=_clip(text, _LONG))
+    name = f"{named.group(1).strip()} ({named.group(2)})" if named else first_name(text)
+    return Method(name=_clip(name or "method", _SHORT), description=_clip(text, _LONG))
 
 
 def _metrics(results: list[Sentence]) -> list[ExtractedMetric]:
@@ -168,33 +155,18 @@ def _weight(mention: Mention) -> int:
 
 def _metric(sentence: Sentence, mention: Mention) -> ExtractedMetric:
     text = sentence.text
-    around = text[max(0, mention.start - 80) : mention.end + 80]
     word = _nearest(text, mention.start)
-    benchmark = _BENCHMARK.search(text, mention.end)
-    subject = _SUBJECT.search(text[: mention.start])
-    comparison = _comparison(around)
+    benchmark = benchmark_of(text, mention)
+    subject = subject_of(text, mention)
+    comparison = comparison_of(text, mention)
     return ExtractedMetric(
         metric=_clip(word or "value", _SHORT),
         value_text=written_form(mention),
-        benchmark=_clip(benchmark.group(1), _SHORT) if benchmark else None,
-        subject=_clip(subject.group(1), _SHORT) if subject else None,
+        benchmark=_clip(benchmark, _SHORT) if benchmark else None,
+        subject=_clip(subject, _SHORT) if subject else None,
         comparison=_clip(comparison, _SHORT) if comparison else None,
         evidence=[sentence.number],
     )
-
-
-def _comparison(around: str) -> str | None:
-    """The named baseline after "than", "over", "outperforms" ...: its words up to the first
-    number. "over 22.1% win rate" names no baseline, and "full datasets by 5.42% points" is
-    "full datasets": a cut number ("5.42" of "5.42% points") would be a number the text never
-    states."""
-    found = _COMPARISON.search(around)
-    if not found:
-        return None
-    words = list(itertools.takewhile(lambda w: not w[0].isdigit(), found.group(1).split()))
-    while words and words[-1].lower() in _DANGLING:
-        words.pop()
-    return " ".join(words) or None
 
 
 def _nearest(text: str, position: int) -> str | None:
