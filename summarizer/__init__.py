@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from summarizer.claims import Violation, verified, verify
     from summarizer.config import Settings
     from summarizer.errors import (
         ConfigError,
@@ -76,6 +77,9 @@ _HOMES = {
     "Usage": "usage",
     "ValidationReport": "validate",
     "validate_file": "validate",
+    "Violation": "claims",
+    "verified": "claims",
+    "verify": "claims",
 }
 
 __all__ = [
@@ -114,6 +118,7 @@ __all__ = [
     "TruncatedOutputError",
     "Usage",
     "ValidationReport",
+    "Violation",
     "extract",
     "extract_many",
     "find_results",
@@ -125,6 +130,8 @@ __all__ = [
     "results_in",
     "tables",
     "validate_file",
+    "verified",
+    "verify",
 ]
 
 

@@ -305,15 +305,21 @@ def schema() -> None:
 @friendly
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
+    schema_only: Annotated[
+        bool,
+        typer.Option("--schema-only", help="Check the schema only, not the records' claims."),
+    ] = False,
 ) -> None:
-    """Check every line of FILE against the record schema.
+    """Check every line of FILE against the record schema and its claims against its source.
 
+    A record is valid when it matches the schema and every claim it makes holds: evidence,
+    grounded values, stated labels and prose numbers (`summarizer.verify`).
     Exit status 1 when a line is invalid or when FILE holds no valid record at all.
     """
     from summarizer.display import report, say
     from summarizer.validate import validate_file
 
-    checked = validate_file(file)
+    checked = validate_file(file, claims=not schema_only)
     for problem in checked.invalid:
         report(problem)
     say(

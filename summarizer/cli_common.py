@@ -157,7 +157,8 @@ def _scalar(raw: str) -> str | int | float | bool:
 
 
 def load_records(paths: list[Path]) -> list[Record]:
-    """The records of output files; unreadable lines are reported on stderr."""
+    """The records of output files that verify; unreadable lines and records whose claims do
+    not hold are reported on stderr, one line each."""
     from summarizer.display import report
     from summarizer.store import read_records
 

@@ -24,7 +24,8 @@ def digest(
 ) -> None:
     """Render the records of RECORDS... as a daily digest (Markdown, or a standalone HTML page).
 
-    RECORDS: `summarize extract` output files. Only grounded numbers are shown.
+    RECORDS: `summarize extract` output files. Only grounded numbers, stated labels and prose
+    sentences whose numbers the source writes are shown; records that do not verify are skipped.
     """
     from summarizer.render import render_html, render_markdown
 
@@ -72,17 +73,24 @@ def results(
     explain_it: Annotated[
         bool, typer.Option("--explain", help="Show how names were normalised to match.")
     ] = False,
+    include_unstated: Annotated[
+        bool,
+        typer.Option(
+            "--include-unstated", help="Also match names the paper's text does not state."
+        ),
+    ] = False,
 ) -> None:
     """Every grounded result on QUERY (a benchmark, metric or subject) in RECORDS..., newest first.
 
-    QUERY: a name such as MATH-500 or "SWE-bench Verified"; spellings are normalised.
+    QUERY: a name such as MATH-500 or "SWE-bench Verified"; spellings are normalised. Only
+    names the paper's text states are matched, and only records whose claims verify are read.
     RECORDS: `summarize extract` output files.
     """
     from summarizer.display import report, say
     from summarizer.results import Format, explain, render, results_in
 
     shown = choice(fmt, Format, "--format")
-    found, problems = results_in(query, paths)
+    found, problems = results_in(query, paths, include_unstated)
     for problem in problems:
         report(problem)
     if explain_it:

@@ -33,6 +33,8 @@ PAPER_COLUMNS = {
     "one_line_summary": "TEXT",
     "objective": "TEXT",
     "implications": "TEXT",
+    # Numbers of the prose that no source sentence writes, "FIELD: NUMBER; ..." ("" when none).
+    "unstated_prose_numbers": "TEXT",
     "provider": "TEXT",
     "model": "TEXT",
     "prompt_id": "TEXT",
@@ -50,6 +52,8 @@ METRIC_COLUMNS = {
     "subject": "TEXT",
     "comparison": "TEXT",
     "grounded": "INTEGER",
+    # The labels the paper's text does not state, comma-separated ("" when all are stated).
+    "unstated_labels": "TEXT",
     "evidence_sentence": "INTEGER",
     "evidence_text": "TEXT",
     "evidence_start": "INTEGER",
@@ -99,6 +103,7 @@ def _paper(record: Record) -> Row:
         "one_line_summary": record.one_line_summary,
         "objective": record.objective,
         "implications": " ".join(record.implications),
+        "unstated_prose_numbers": "; ".join(record.grounding.unstated_prose_numbers),
         "provider": provenance.provider,
         "model": provenance.model,
         "prompt_id": provenance.prompt_id,
@@ -120,6 +125,7 @@ def _metric(key: str, metric: Any) -> Row:
         "subject": metric.subject,
         "comparison": metric.comparison,
         "grounded": metric.grounded,
+        "unstated_labels": ",".join(metric.unstated_labels),
         "evidence_sentence": first.sentence if first else None,
         "evidence_text": first.text if first else None,
         "evidence_start": first.start if first else None,

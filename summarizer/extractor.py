@@ -180,12 +180,12 @@ class Extractor:
         usage, attempts = completion.usage, completion.attempts
         grounded = ground(completion.extraction, sentences)
         first_problems = len(grounded.problems)
-        if grounded.problems and self.policy.may_reask_grounding(attempts):
-            retry, spent = self._reask(request, completion, grounded.problems, attempts)
+        if grounded.to_reask and self.policy.may_reask_grounding(attempts):
+            retry, spent = self._reask(request, completion, grounded.to_reask, attempts)
             usage, attempts = usage + spent.usage, attempts + spent.attempts
             if retry is not None:
                 again = ground(retry.extraction, sentences)
-                if len(again.problems) <= len(grounded.problems):
+                if len(again.to_reask) <= len(grounded.to_reask):
                     completion, grounded = retry, again
         return self.record(
             item,

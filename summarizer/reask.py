@@ -2,11 +2,11 @@
 
 Three kinds of answer are re-asked: one that does not validate against the schema (instructor
 sends back only the validation errors), one cut off at the token limit (the prompt's
-`reask_truncated` message), and one whose metric values are not in the text (the prompt's
-`reask_grounding` message, at most once: a second rarely finds what the first missed). All of
-them draw on one budget, so an item costs at most `1 + max_reasks` model calls. Transport retries
-(429, 5xx, timeouts) resend the same call and are bounded apart: by `max_transport_retries` per
-call and by the item's deadline over all of them.
+`reask_truncated` message), and one whose metric values, or numbers of its prose, are not in
+the text (the prompt's `reask_grounding` message, at most once: a second rarely finds what the
+first missed). All of them draw on one budget, so an item costs at most `1 + max_reasks` model
+calls. Transport retries (429, 5xx, timeouts) resend the same call and are bounded apart: by
+`max_transport_retries` per call and by the item's deadline over all of them.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ The Markdown is the archive's own format, so the toolkit's reader reads it back 
 papers: a `## Papers for DATE` heading per digest date, a `| Title | Authors | Summary |` table,
 titles carrying `(Read more on [arXiv](…) or [HuggingFace](…))` when the arXiv id is known, and a
 summary in the hand-written `i)` … `v)` shape. Results (`iv)`) are written from grounded metrics
-only, their values as the source writes them: a number the check did not find in the source is
-never shown.
+only, their values as the source writes them, with only the labels the source states: a number
+the check did not find in the source is never shown, nor a benchmark, subject or comparison it
+does not name. A sentence of the prose that writes a number no source sentence writes is left
+out. Both are decided here again from the record's own source text, whatever its flags say.
 """
 
 from __future__ import annotations
@@ -14,14 +16,27 @@ import html
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from summarizer.grounding import LABELS, SourceText, unstated_numbers
+from summarizer.numbers import Mention, find_numbers
 from summarizer.schema import Metric, Record
+from summarizer.sentences import split_sentences
 
 UNDATED = "undated"
 
 
 def grounded_results(record: Record) -> list[Metric]:
-    """The metrics a rendering may show: grounded ones, in the record's order."""
-    return [m for m in record.headline_metrics if m.grounded and m.value is not None]
+    """The metrics a rendering may show: grounded ones, in the record's order, each with only
+    the labels its source states."""
+    source = SourceText(record.source.text)
+    return [
+        m.model_copy(update={f: None for f in LABELS if not _stated(getattr(m, f), source)})
+        for m in record.headline_metrics
+        if m.grounded and m.value is not None
+    ]
+
+
+def _stated(label: str | None, source: SourceText) -> bool:
+    return label is not None and source.span(label) is not None
 
 
 def result_phrase(
@@ -39,16 +54,33 @@ def result_phrase(
     return text
 
 
+def stated_prose(text: str, source_numbers: list[Mention]) -> str:
+    """`text` without its sentences that write a number none of `source_numbers` writes."""
+    if not unstated_numbers(text, source_numbers):
+        return text
+    kept = [s.text for s in split_sentences(text) if not unstated_numbers(s.text, source_numbers)]
+    return " ".join(kept)
+
+
 def summary_parts(record: Record) -> dict[str, str]:
     """The summary's parts in the hand-written order (empty parts left out)."""
-    methods = "; ".join(f"{m.name}: {m.description}" for m in record.methods)
+    numbers = [m for s in split_sentences(record.source.text) for m in find_numbers(s.text)]
+
+    def stated(text: str) -> str:
+        return stated_prose(text, numbers)
+
+    methods = "; ".join(
+        f"{m.name}: {m.description}"
+        for m in record.methods
+        if stated(m.name) == m.name and stated(m.description) == m.description
+    )
     results = "; ".join(result_phrase(m) for m in grounded_results(record))
     parts = {
-        "i": record.one_line_summary,
-        "ii": record.objective,
+        "i": stated(record.one_line_summary),
+        "ii": stated(record.objective),
         "iii": methods,
         "iv": results,
-        "v": " ".join(record.implications),
+        "v": " ".join(stated(i) for i in record.implications),
     }
     return {marker: _sentence(text) for marker, text in parts.items() if text.strip()}
 
@@ -118,12 +150,18 @@ def _row_html(record: Record) -> str:
             parts.append(f"{marker}) {html.escape(text)}")
             continue
         shown = []
+        # One note per cited sentence, however many of the row's numbers it states.
+        numbered: dict[int, int] = {}
         for metric in grounded_results(record):
+            for e in metric.evidence:
+                if e.sentence not in numbered:
+                    numbered[e.sentence] = len(numbered) + 1
+                    notes.append(f"<li>{html.escape(e.text)}</li>")
             evidence = " ".join(e.text for e in metric.evidence)
-            notes.append(f"<li>{html.escape(evidence)}</li>")
+            marks = ",".join(str(numbered[e.sentence]) for e in metric.evidence)
             value = (
                 f'<abbr title="{html.escape(evidence)}">{html.escape(metric.value_text)}</abbr>'
-                f"<sup>{len(notes)}</sup>"
+                f"<sup>{marks}</sup>"
             )
             shown.append(result_phrase(metric, value, html.escape))
         parts.append("iv) " + "; ".join(shown) + ".")

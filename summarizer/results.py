@@ -3,8 +3,12 @@
 Names are compared in a normal form, lower-case letters and digits only, so that the spellings
 papers use for one benchmark meet: `MATH-500`, `MATH500` and `Math 500` are all `math500`;
 `SWE-bench Verified` and `SWE-Bench-Verified` are `swebenchverified`. A query matches a result
-when its normal form is part of the normal form of the result's benchmark, metric or subject.
-Only grounded metrics are results: a number the source does not state is never reported.
+when its normal form is part of the normal form of the result's benchmark, metric or subject,
+and that name is stated in the paper's text (`grounding.SourceText.span`: its normal form
+occurs in the source's on word boundaries; a label the record lists in `unstated_labels` never
+is). Only grounded metrics of records whose claims
+hold (`verify`) are results: a number the source does not state, or a name it does not give,
+is never reported as a fact. `include_unstated` also matches the names the source does not state.
 """
 
 from __future__ import annotations
@@ -20,17 +24,14 @@ from pathlib import Path
 from typing import Literal
 
 from summarizer.errors import ConfigError
+from summarizer.grounding import SourceText, normal_form
 from summarizer.item import Problem
 from summarizer.schema import Metric, Record
 from summarizer.store import read_records
 
 Format = Literal["table", "csv", "json"]
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def normalise(name: str) -> str:
-    """`name` in lower-case letters and digits only (see module docstring)."""
-    return _NOT_ALNUM.sub("", name.casefold())
+# One normal form for labels everywhere: the one grounding states them by.
+normalise = normal_form
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,18 @@ class Result:
     key: str
 
 
-def find_results(query: str, records: Iterable[Record]) -> list[Result]:
-    """Every grounded metric whose benchmark, metric or subject matches `query`, newest first."""
+def find_results(
+    query: str, records: Iterable[Record], include_unstated: bool = False
+) -> list[Result]:
+    """Every grounded metric whose stated benchmark, metric or subject matches `query`, newest
+    first (see module docstring; `include_unstated` also matches names the source does not
+    state)."""
     wanted = _wanted(query)
     found = []
     for record in records:
+        source = _Lazy(record.source.text)
         for metric in record.headline_metrics:
-            if metric.grounded and _matches(wanted, metric):
+            if metric.grounded and _matches(wanted, metric, None if include_unstated else source):
                 found.append(_result(record, metric))
     found.sort(key=lambda r: (r.date, r.title), reverse=True)
     return found
@@ -79,11 +85,13 @@ def might_hold(query: str) -> Callable[[str], bool]:
     return test
 
 
-def results_in(query: str, paths: Iterable[Path]) -> tuple[list[Result], list[Problem]]:
-    """`find_results` over the records of output files, reading only the lines that may
-    match; also the lines that could not be read."""
+def results_in(
+    query: str, paths: Iterable[Path], include_unstated: bool = False
+) -> tuple[list[Result], list[Problem]]:
+    """`find_results` over the records of output files that verify, reading only the lines
+    that may match; also the lines that could not be read or did not verify."""
     records, problems = read_records(paths, might_hold(query))
-    return find_results(query, records), problems
+    return find_results(query, records, include_unstated), problems
 
 
 def explain(query: str, results: Iterable[Result]) -> list[str]:
@@ -129,9 +137,28 @@ def _wanted(query: str) -> str:
     return wanted
 
 
-def _matches(wanted: str, metric: Metric) -> bool:
-    return any(wanted in normalise(name) for name in (metric.benchmark, metric.metric,
-                                                       metric.subject) if name)  # fmt: skip
+class _Lazy:
+    """A record's source text, read as `SourceText` only once a name needs checking."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._read: SourceText | None = None
+
+    def states(self, name: str) -> bool:
+        if self._read is None:
+            self._read = SourceText(self.text)
+        return self._read.span(name) is not None
+
+
+def _matches(wanted: str, metric: Metric, source: _Lazy | None) -> bool:
+    """Whether a name of `metric` matches; with `source`, a name the source states only."""
+    names = {"benchmark": metric.benchmark, "metric": metric.metric, "subject": metric.subject}
+    for field, name in names.items():
+        if not name or wanted not in normalise(name):
+            continue
+        if source is None or (field not in metric.unstated_labels and source.states(name)):
+            return True
+    return False
 
 
 def _result(record: Record, metric: Metric) -> Result:

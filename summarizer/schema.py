@@ -29,8 +29,11 @@ from summarizer.item import Item
 from summarizer.usage import Usage
 
 # 3.0: `schema_version` and `created_at` on every line (error lines too), usage and the last
-# output on error lines. Lines of 2.0 are read (see `store.read_lines`), never resumed.
-SCHEMA_VERSION = "3.0"
+# output on error lines. 3.1: labels and prose numbers checked against the source
+# (`unstated_labels` per metric, `unstated_labels` and `unstated_prose_numbers` in `grounding`),
+# a grounded `value_text` the source's own span. Older lines are read (see `store.read_lines`),
+# never resumed.
+SCHEMA_VERSION = "3.1"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_METRICS = 4
 _SHORT, _LONG = 120, 400
@@ -269,15 +272,27 @@ class Metric(_Labels):
     evidence: list[Evidence]
     grounded: bool
     grounding_note: str | None = None
+    unstated_labels: list[Literal["benchmark", "subject", "comparison"]] = Field(
+        default_factory=list,
+        description="Labels whose text the source does not state (see `grounding`): shown and "
+        "matched as facts only when not listed here.",
+    )
 
 
 class Grounding(_Strict):
-    """How many of a record's metrics were found in the sentences they cite."""
+    """How many of a record's metrics were found in the sentences they cite, how many labels
+    the source does not state, and the numbers of the prose it does not write."""
 
     grounded: int
     ungrounded: int
     ungrounded_before_reask: int = Field(
         default=0, description="Ungrounded metrics in the first answer, before the re-ask."
+    )
+    unstated_labels: int = 0
+    unstated_prose_numbers: list[str] = Field(
+        default_factory=list,
+        description="Numbers of the prose that no source sentence writes, as 'FIELD: NUMBER'; "
+        "a digest never shows the sentences that hold them.",
     )
 
 

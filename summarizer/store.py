@@ -32,6 +32,7 @@ from typing import IO, Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from summarizer.claims import verify
 from summarizer.errors import OutputError
 from summarizer.item import Location, Problem
 from summarizer.schema import SCHEMA_VERSION, ErrorLine, Record, invalid_because
@@ -107,20 +108,21 @@ def _current(line: Record | ErrorLine, location: Location) -> Record | ErrorLine
 
 def _parsed(
     path: Path, wanted: Callable[[str], bool] | None = None
-) -> Iterator[tuple[str, Record | ErrorLine | Problem, bool]]:
-    """Each line's text, what it holds, and whether it is a torn last line; with `wanted`,
-    only the lines whose text it accepts. A line in this schema is parsed straight from its
-    JSON text; any other goes the way `parse_line` does."""
+) -> Iterator[tuple[Location, str, Record | ErrorLine | Problem, bool]]:
+    """Each line's place and text, what it holds, and whether it is a torn last line; with
+    `wanted`, only the lines whose text it accepts. A line in this schema is parsed straight
+    from its JSON text; any other goes the way `parse_line` does."""
     for number, text, last in _numbered_lines(path):
         if wanted is not None and not wanted(text):
             continue
+        location = Location(path=str(path), line=number)
         try:
             line = _LINE.validate_json(text)
         except ValidationError:
             entry = _entry(path, number, text, last)
-            yield text, parse_line(entry), entry.torn
+            yield location, text, parse_line(entry), entry.torn
         else:
-            yield text, _current(line, Location(path=str(path), line=number)), False
+            yield location, text, _current(line, location), False
 
 
 def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineReading:
@@ -129,7 +131,7 @@ def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineR
     refuses unread: a fast pre-filter for callers that look for something (it must accept every
     line that could hold it)."""
     reading = LineReading()
-    for _, parsed, _torn_line in _parsed(path, wanted):
+    for _, _, parsed, _torn_line in _parsed(path, wanted):
         if isinstance(parsed, Problem):
             reading.problems.append(parsed)
         else:
@@ -140,9 +142,11 @@ def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineR
 def read_records(
     paths: Iterable[Path], wanted: Callable[[str], bool] | None = None
 ) -> tuple[list[Record], list[Problem]]:
-    """The records of several output files, in order (error lines left out), and a `Problem`
-    for each line that could not be read or file that does not exist (`wanted`: as for
-    `read_lines`)."""
+    """The records of several output files whose claims hold (`verify`), in order, and a
+    `Problem` for each line that could not be read, each record that does not verify (its
+    first violation) and each file that does not exist (`wanted`: as for `read_lines`). Error
+    lines are left out. What reads records back to show them (digest, export, results) reads
+    them here, so that a line edited into a false claim is never shown."""
     records: list[Record] = []
     problems: list[Problem] = []
     for path in paths:
@@ -150,9 +154,18 @@ def read_records(
             where = Location(path=str(path), line=1)
             problems.append(Problem(location=where, message="no such file"))
             continue
-        reading = read_lines(path, wanted)
-        records += [line for line in reading.lines if isinstance(line, Record)]
-        problems += reading.problems
+        for location, _, parsed, _ in _parsed(path, wanted):
+            if isinstance(parsed, Problem):
+                problems.append(parsed)
+            elif isinstance(parsed, Record):
+                violations = verify(parsed)
+                if violations:
+                    why = f"skipped: a claim does not hold: {violations[0]}"
+                    if len(violations) > 1:
+                        why += f" (and {len(violations) - 1} more)"
+                    problems.append(Problem(location=location, message=why))
+                else:
+                    records.append(parsed)
     return records, problems
 
 
@@ -244,7 +257,7 @@ def _fill(output: Output, retry_failed: bool) -> None:
     keep: list[str] = []
     old: dict[str, list[str]] = {}
     unreadable: list[Problem] = []
-    for text, line, torn in _parsed(path):
+    for _, text, line, torn in _parsed(path):
         if torn:
             continue  # dropped by the rewrite below
         if isinstance(line, Problem):

@@ -1,5 +1,6 @@
-"""Check an output file line by line: records against the published JSON Schema (`jsonschema`),
-error lines against their model, and every line's schema version against this one's."""
+"""Check an output file line by line: records against the published JSON Schema (`jsonschema`)
+and, unless told not to, every claim they make against their own source (`verify`); error lines
+against their model; and every line's schema version against this one's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from summarizer.claims import verify
 from summarizer.item import Problem
 from summarizer.schema import SCHEMA_VERSION, record_json_schema
 from summarizer.store import entries, parse_line
@@ -35,8 +37,9 @@ class ValidationReport:
         return not self.invalid
 
 
-def validate_file(path: Path) -> ValidationReport:
-    """Validate every line of a `summarize extract` JSONL file."""
+def validate_file(path: Path, claims: bool = True) -> ValidationReport:
+    """Validate every line of a `summarize extract` JSONL file; `claims=False` checks the
+    schema only."""
     report = ValidationReport()
     for entry in entries(path):
         location, data = entry.location, entry.data
@@ -64,6 +67,18 @@ def validate_file(path: Path) -> ValidationReport:
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
             message = f"{where}: {errors[0].message[:200]}"
+            report.invalid.append(Problem(location=location, message=message))
+            continue
+        if not claims:
+            report.valid += 1
+            continue
+        line = parse_line(entry)
+        violations = [] if isinstance(line, Problem) else verify(line)
+        if isinstance(line, Problem):
+            report.invalid.append(line)
+        elif violations:
+            more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+            message = f"a claim does not hold: {violations[0]}{more}"
             report.invalid.append(Problem(location=location, message=message))
         else:
             report.valid += 1

@@ -2,9 +2,13 @@
 
 It shares no code and no tolerance with `summarizer.grounding` or `summarizer.numbers`. It works
 from what the record claims as written: `value_text` must hold exactly one digit run, that same
-digit run (thousands separators aside, no rounding) must stand alone in a cited sentence, with
-the same percent sign if `value_text` has one, and not as a list marker, a citation or part of
-a name ("(1)", "[12]", "GPT-4", "Qwen2.5"); `value` must be that number.
+digit run (thousands separators aside, no rounding) must stand alone in a cited sentence,
+followed by the same unit as written in `value_text` ("%", "x", " times", "B", " billion",
+" points"; case, spaces and a TeX backslash aside), or by no unit at all when `value_text` has
+none ("3" is not "3x", "3 layers" is not "3x"), and not as a list marker, a citation or part of
+a name ("(1)", "[12]", "GPT-4", "Qwen2.5"); `value` must be that number. A label not listed as
+unstated must be a run of whole words of the source (words of letters and digits, case aside):
+stricter than the toolkit's normal form, which also finds "model" inside "models".
 """
 
 from __future__ import annotations
@@ -20,6 +24,19 @@ def _plain(raw: str) -> str:
     return raw.replace(",", "")
 
 
+# What may follow a number as its unit; a plain value_text allows none of these after it.
+_UNIT_AFTER = re.compile(
+    r"\s?(?:\\?%|×|x\b|pp\b|pts\b|points?\b|times\b|-?fold\b|percent\b|[kmbt]\b|"
+    r"thousand\b|million\b|billion\b|trillion\b)",
+    re.IGNORECASE,
+)
+
+
+def _unit(text: str) -> str:
+    """A unit as written, compared without case, spaces or a TeX backslash."""
+    return "".join(text.split()).replace("\\", "").casefold()
+
+
 def written_in(value_text: str, span: str) -> bool:
     """True when the one number of `value_text` stands, as written, somewhere in `span`."""
     runs = _DIGITS.findall(value_text)
@@ -31,7 +48,7 @@ def written_in(value_text: str, span: str) -> bool:
     if len(runs) != 1:
         return False
     wanted = _plain(runs[0])
-    percent = "%" in value_text
+    unit = _unit(value_text[value_text.index(runs[0]) + len(runs[0]) :])
     for match in _DIGITS.finditer(span):
         if _plain(match.group()) != wanted:
             continue
@@ -47,8 +64,12 @@ def written_in(value_text: str, span: str) -> bool:
             continue  # "(1)", "[12]"
         if after[:1] == ")" and (not before or before[-1].isspace()):
             continue  # "1) first"
-        if percent and not re.match(r"\s?(?:\\?%|percent)", after):
-            continue
+        rest = span[match.end() : match.end() + 20]
+        if unit:
+            if not _unit(rest).startswith(unit):
+                continue
+        elif _UNIT_AFTER.match(rest):
+            continue  # the span writes a unit that value_text leaves out
         return True
     return False
 
@@ -75,6 +96,14 @@ def grounding_violations(record: Record) -> list[str]:
             problems.append(f"{metric.metric}={metric.value_text!r} not written in a cited span")
         if not _value_matches(metric.value, metric.value_text):
             problems.append(f"{metric.metric}: value {metric.value} is not {metric.value_text!r}")
+    words = " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
+    for metric in record.headline_metrics:
+        for field in ("benchmark", "subject", "comparison"):
+            label = getattr(metric, field)
+            if label and field not in metric.unstated_labels:
+                run = " ".join(re.findall(r"[^\W_]+", label.casefold()))
+                if not run or f" {run} " not in words:
+                    problems.append(f"{metric.metric}: {field} {label!r} is not in the source")
     counted = sum(m.grounded for m in record.headline_metrics)
     if (record.grounding.grounded, record.grounding.ungrounded) != (
         counted,

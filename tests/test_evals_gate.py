@@ -116,18 +116,12 @@ def test_model_gate_from_cassettes(dataset: str, tmp_path: Path) -> None:
 
 def test_committed_dev_predictions_hold_their_baseline_and_ground_strictly() -> None:
     """The embedded model's answers on 40 papers of other digest days (run once and committed,
-    like the cassettes): no invented value, no metric the strict check rejects. One record's
-    prose breaks a promise: it writes "$63 ight.$" for the source's "$63\\%$" (a TeX "\\right"
-    read as a JSON escape), a bare 63 where the source states 63%; the eval names it."""
+    like the cassettes): every promise kept, no metric the strict check rejects."""
     predictions = ROOT / "evals" / "predictions" / "pairs_dev40.local.jsonl"
     report = evaluate(DATASETS / "pairs_dev40.jsonl", predictions=predictions)
     baseline = Baseline.model_validate_json((BASELINES / "pairs_dev40.local.json").read_text())
     assert regressions(report, baseline) == []
-    assert report.checks == {
-        "digest_numbers_unsupported": [
-            f"2505.05470: {n!r} is not in the source" for n in ("63", "95", "59", "92")
-        ]
-    }
+    assert report.checks == {}
     records = [c.record for c in report.cases if c.record is not None]
     assert len(records) == 40
     assert [v for r in records for v in grounding_violations(r)] == []

@@ -164,8 +164,6 @@ def test_checks_name_a_grounded_claim_the_source_does_not_hold() -> None:
     )
     checks = score_case(case, edited).checks
     assert set(checks) == {"grounded_claims", "hallucinated_numbers", "digest_numbers_unsupported"}
-    assert checks["digest_numbers_unsupported"] == [
-        "'99%' is not in the source",
-        "'12x' is not in the source",
-        "'99.9%' is not in the source",
-    ]
+    # The prose's "99%" and "12x" are never rendered (the digest drops that sentence); the
+    # forged value, claimed as grounded, is.
+    assert checks["digest_numbers_unsupported"] == ["'99.9%' is not in the source"]

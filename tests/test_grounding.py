@@ -4,7 +4,7 @@ import pytest
 from grounding_check import written_in
 
 from summarizer.grounding import ground, ground_metric, stated_number
-from summarizer.schema import ExtractedMetric, Extraction
+from summarizer.schema import ExtractedMetric, Extraction, Metric
 from summarizer.sentences import split_sentences
 
 TEXT = (
@@ -125,3 +125,26 @@ def test_independent_checker_is_strict() -> None:
 def test_a_repeated_number_is_kept_once() -> None:
     extraction = Extraction(headline_metrics=[metric("3x", [3]), metric("3x", [3])])
     assert len(ground(extraction, SENTENCES).metrics) == 1
+
+
+def _labelled(text: str, **labels: str | None) -> Metric:
+    metric = ExtractedMetric(metric="score", value_text=labels.pop("value"), evidence=[1], **labels)
+    return ground(Extraction(headline_metrics=[metric]), split_sentences(text)).metrics[0]
+
+
+def test_labels_are_written_as_the_source_writes_them_or_named_unstated() -> None:
+    text = "Thanos-7B reaches 74.8% on MATH-500 and beats Llama 3 on MathVista testmini."
+    found = _labelled(text, value="74.8%", benchmark="math 500", subject="Thanos-7B models")
+    assert (found.benchmark, found.subject, found.unstated_labels) == ("MATH-500", "Thanos-7B", [])
+    invented = _labelled(text, value="74.8%", benchmark="MMLU", subject="GPT-4")
+    # The invented subject falls back on the name the sentence gives; no benchmark does.
+    assert (invented.subject, invented.unstated_labels) == ("Thanos-7B", ["benchmark"])
+    # "model" inside "models" is not stated: a label starts and ends on the source's word ends.
+    plural = _labelled("Our models reach 74.8% on MATH-500.", value="74.8%", subject="Our model")
+    assert plural.unstated_labels == ["subject"]
+
+
+def test_a_vague_subject_or_a_sizes_benchmark_falls_back_on_the_sentence() -> None:
+    text = "The 8B Qwen3 model reaches 90.2% on MATH-500."
+    size = _labelled(text, value="8B", benchmark="MATH-500", subject="model")
+    assert (size.benchmark, size.subject) == (None, "Qwen3")

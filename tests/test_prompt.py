@@ -17,7 +17,9 @@ def test_the_reask_messages_are_sections_of_the_prompt_file() -> None:
     prompt = load_prompt()
     assert "cut off at the token limit" in prompt.reask_truncated
     reask = prompt.grounding_reask(["'accuracy' = 12: '12' is not written in the source text"])
-    assert reask.startswith("These headline_metrics are not supported by the text:\n- 'accuracy'")
+    assert reask.startswith(
+        "These parts of your answer are not supported by the text:\n- 'accuracy'"
+    )
     assert "Answer again in full." in reask
 
 

@@ -28,4 +28,4 @@ def test_invalid_and_error_lines_are_told_apart(tmp_path: Path) -> None:
 def test_lines_of_another_schema_version_are_named() -> None:
     report = validate_file(OUTPUTS / "records.v2.0.jsonl")
     assert (report.valid, report.error_lines, len(report.invalid)) == (0, 0, 4)
-    assert "written by record schema 2.0, not 3.0" in report.invalid[0].message
+    assert "written by record schema 2.0, not 3.1" in report.invalid[0].message

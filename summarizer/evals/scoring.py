@@ -27,10 +27,12 @@ from summarizer.evals.matching import (
     stated,
 )
 from summarizer.evals.reference import PARTS, Reference, parse_reference
-from summarizer.numbers import Mention
+from summarizer.grounding import SourceText, prose_fields, unstated_numbers
+from summarizer.numbers import Mention, find_numbers
 from summarizer.redact import redact
 from summarizer.render import summary_text
 from summarizer.schema import ErrorLine, Metric, Record
+from summarizer.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ METRICS: tuple[MetricSpec, ...] = (
                _pooled("_subject_agree", "_gold_matched"), gated=True),
     MetricSpec("label_match", "labels", "F1 of content words between a matched metric's labels "
                "and the reference words around its number, per case", gated=True),
+    MetricSpec("labels_stated", "labels", "benchmark and subject labels (not null) that the "
+               "source states, on word boundaries", _pooled("_labels_stated", "_labels")),
+    MetricSpec("prose_numbers_unstated", "prose", "numbers per case in the prose that no source "
+               "sentence writes (never rendered)", higher_is_better=False),
     MetricSpec("rouge_summary", "prose", "ROUGE-L F1, one_line_summary against the reference "
                "summary part", gated=True),
     MetricSpec("rouge_objective", "prose", "ROUGE-L F1 of the objective", gated=True),
@@ -212,6 +218,12 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         scores["gold_precision"] = None
         return CaseScore(**shared, status="failed", scores=scores, error=error)
     labels = [label_match(metrics[i], reference, reference.numbers[j]) for i, j in pairs.items()]
+    source_text = SourceText(source)
+    named = [label for m in metrics for label in (m.benchmark, m.subject) if label]
+    numbers_in_source = [n for s in split_sentences(source) for n in find_numbers(s.text)]
+    invented = [
+        n for _, text in prose_fields(line) for n in unstated_numbers(text, numbers_in_source)
+    ]
     methods = " ".join(f"{m.name}: {m.description}" for m in line.methods)
     scores |= {
         "metric_precision": _share(len(pairs), len(metrics)),
@@ -229,6 +241,9 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "latency_s": line.provenance.latency_s,
         "_precise": float(len(pairs)),
         "_extracted": float(len(metrics)),
+        "_labels": float(len(named)),
+        "_labels_stated": float(sum(source_text.span(label) is not None for label in named)),
+        "prose_numbers_unstated": float(len(invented)),
     }
     checks = {name: found for name, found in case_checks(line, source).items() if found}
     return CaseScore(**shared, status="ok", scores=scores, checks=checks, record=line)
