@@ -13,7 +13,8 @@ def _number(text: str, written: str) -> Mention:
 def test_a_size_has_no_benchmark_and_its_subject_follows_it() -> None:
     text = "Our 8B Qwen3 model scores 90.2% on MATH-500."
     size, score = _number(text, "8B"), _number(text, "90.2%")
-    assert is_size(size) and not is_size(score)
+    assert is_size(size)
+    assert not is_size(score)
     assert benchmark_of(text, size) is None
     assert subject_of(text, size) == "Qwen3"
     assert benchmark_of(text, score) == "MATH-500"
