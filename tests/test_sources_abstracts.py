@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -77,3 +78,50 @@ def test_broken_xml_is_one_problem() -> None:
     (problem,) = read_atom("<feed><entry>", "broken.xml")
     assert isinstance(problem, Problem)
     assert problem.message.startswith("invalid XML")
+
+
+# A poison pill in one field of one object: each costs that item only, named by file and line.
+POISON = [
+    ('{"abstract": "We gain 5%.", "authors": [{"name": 5}]}', "authors: expected names as strings"),
+    ('{"abstract": "\\udfff We gain 5%."}', "abstract: holds a lone surrogate"),
+    ('{"abstract": "We gain 5%.", "title": "\\ud800"}', "title: holds a lone surrogate"),
+    ('{"abstract": "We gain 5%.", "title": 7}', "title: expected a string, got int"),
+    ('{"abstract": "We gain 5%.", "title": NaN}', "title: expected a string, got float"),
+    ('{"abstract": "We gain 5%.", "authors": {"a": 1}}', "authors: expected a string or an array"),
+    ('{"abstract": "We gain 5%.", "authors": ["\\udc80"]}', "authors: holds a lone surrogate"),
+    ('{"abstract": "We gain 5%.", "id": ["2502.1"]}', "id: expected a string, got an array"),
+    ('{"abstract": "We gain 5%.", "n": ' + "1" * 4400 + "}", "invalid JSON: a number too long"),
+    ('{"abstract": 5}', "object has no 'abstract' or 'summary' text"),
+    ("[1, 2]", "expected a JSON object, got an array"),
+    ('"text"', "expected a JSON object, got a string"),
+]
+
+
+def test_every_poison_pill_costs_its_own_line_only(tmp_path: Path) -> None:
+    good = '{"abstract": "We gain 9%%.", "title": "Good %d"}'
+    lines = [good % 0]
+    for number, (bad, _) in enumerate(POISON, 1):
+        lines += [bad, good % number]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reading = read([path])
+    assert [i.title for i in reading.items] == [f"Good {n}" for n in range(len(POISON) + 1)]
+    assert [p.location.line for p in reading.problems] == list(range(2, len(lines), 2))
+    for problem, (_, why) in zip(reading.problems, POISON, strict=True):
+        assert problem.message.startswith(why), problem.message
+    # A NUL inside a string is no poison: it is read as a space.
+    nul = tmp_path / "nul.jsonl"
+    nul.write_text('{"abstract": "We gain\\u0000 5%.", "title": "x"}\n')
+    assert read([nul]).items[0].text == "We gain 5%."
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_named_with_escapes(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9.jsonl"))
+    odd.write_text('{"abstract": "We gain 5%.", "title": "odd"}\n')
+    (folder / "zz.jsonl").write_text('{"abstract": "We gain 9%.", "title": "after"}\n')
+    reading = read([folder])
+    assert [i.title for i in reading.items] == ["odd", "after"]
+    assert reading.items[0].location.path.endswith("caf\\xe9.jsonl")
+    json.dumps(reading.items[0].model_dump(mode="json"))  # writable as a line

@@ -39,7 +39,7 @@ def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
         return
     try:
         whole = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, or an integer of 4,300+ digits
         whole = None
     if isinstance(whole, dict):
         yield _from_object(whole, Location(path=path, line=_first_line(text)))
@@ -50,7 +50,7 @@ def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
         location = Location(path=path, line=number)
         try:
             value = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
             yield Problem(location=location, message=_invalid(exc))
             continue
         yield _from_object(value, location)
@@ -66,16 +66,19 @@ def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
         location = Location(path=path, line=text.count("\n", 0, pos) + 1)
         try:
             value, pos = decoder.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
             yield Problem(location=location, message=_invalid(exc))
             return
         yield _from_object(value, location)
 
 
-def _invalid(exc: json.JSONDecodeError | RecursionError) -> str:
+def _invalid(exc: ValueError | RecursionError) -> str:
     if isinstance(exc, RecursionError):  # the decoder recursed once per level of nesting
         return "invalid JSON: nested too deeply to be an abstract record"
-    return f"invalid JSON: {exc.msg}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg}"
+    # Python refuses integers of more than 4,300 digits (a guard against slow conversion).
+    return "invalid JSON: a number too long to read"
 
 
 def _skip(text: str, pos: int, chars: str) -> int:
@@ -88,17 +91,32 @@ def _first_line(text: str) -> int:
     return text.count("\n", 0, len(text) - len(text.lstrip())) + 1
 
 
+class _Bad(Exception):
+    """A field of an object that cannot be an item's: which one, and why."""
+
+    def __init__(self, field: str, why: str) -> None:
+        super().__init__(f"{field}: {why}")
+
+
 def _from_object(value: Any, location: Location) -> Item | Problem:
     if not isinstance(value, dict):
         return Problem(location=location, message=f"expected a JSON object, got {_kind(value)}")
-    text = next((value[k] for k in _TEXT_KEYS if isinstance(value.get(k), str)), None)
+    try:
+        return _item(value, location)
+    except _Bad as bad:
+        return Problem(location=location, message=f"{bad}; skipped")
+
+
+def _item(value: dict[str, Any], location: Location) -> Item | Problem:
+    key = next((k for k in _TEXT_KEYS if isinstance(value.get(k), str)), None)
+    text = _string(value, key) if key else None
     if not text or not text.strip():
         return Problem(location=location, message="object has no 'abstract' or 'summary' text")
-    raw_id = next((str(value[k]) for k in _ID_KEYS if value.get(k)), "")
+    raw_id = next((_scalar(value, k) for k in _ID_KEYS if value.get(k)), "")
     return Item(
         kind="abstract",
         arxiv_id=find_arxiv_id(raw_id) if raw_id else None,
-        title=_clean(str(value.get("title") or "")) or "(untitled)",
+        title=_clean(_string(value, "title") or "") or "(untitled)",
         authors=_authors(value.get("authors")),
         text=_clean(text),
         digest_date=_date(value.get("digest_date") or value.get("date")),
@@ -106,19 +124,52 @@ def _from_object(value: Any, location: Location) -> Item | Problem:
     )
 
 
+def _string(value: dict[str, Any], field: str) -> str | None:
+    """`value[field]` as text: a string (null or missing: None); any other type, or a string
+    holding a lone surrogate ("\\udfff", which no output line can hold), is a bad field."""
+    found = value.get(field)
+    if found is None:
+        return None
+    if not isinstance(found, str):
+        raise _Bad(field, f"expected a string, got {_kind(found)}")
+    return _text(found, field)
+
+
+def _text(found: str, field: str) -> str:
+    try:
+        found.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _Bad(field, f"holds a lone surrogate ({found[exc.start]!r}), not text") from None
+    return found.replace("\x00", " ")
+
+
+def _scalar(value: dict[str, Any], field: str) -> str:
+    found = value[field]
+    if isinstance(found, bool) or not isinstance(found, str | int | float):
+        raise _Bad(field, f"expected a string, got {_kind(found)}")
+    return _text(str(found), field)
+
+
 def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", type(None): "null"}.get(
+    return {list: "an array", str: "a string", type(None): "null", dict: "an object"}.get(
         type(value), type(value).__name__
     )
 
 
 def _authors(value: Any) -> list[str]:
+    if value is None:
+        return []
     if isinstance(value, str):
-        return [a.strip() for a in value.split(",") if a.strip()]
-    if isinstance(value, list):
-        names = (a.get("name", "") if isinstance(a, dict) else str(a) for a in value)
-        return [n.strip() for n in names if n and n.strip()]
-    return []
+        return [a.strip() for a in _text(value, "authors").split(",") if a.strip()]
+    if not isinstance(value, list):
+        raise _Bad("authors", f"expected a string or an array, got {_kind(value)}")
+    names = []
+    for author in value:
+        name = author.get("name") if isinstance(author, dict) else author
+        if not isinstance(name, str):
+            raise _Bad("authors", f"expected names as strings, got {_kind(name)}")
+        names.append(_text(name, "authors").strip())
+    return [n for n in names if n]
 
 
 def _date(value: Any) -> date | None:

@@ -104,10 +104,10 @@ def _read_path(raw: str, limit: int) -> Iterator[Item | Problem]:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        yield _problem(raw, "no such file")
+        yield _problem(shown(path), "no such file")
         return
     except OSError as exc:
-        yield _problem(raw, f"cannot read: {exc.strerror or exc}")
+        yield _problem(shown(path), f"cannot read: {exc.strerror or exc}")
         return
     if stat.S_ISDIR(mode):
         for file in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -116,7 +116,7 @@ def _read_path(raw: str, limit: int) -> Iterator[Item | Problem]:
     elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
         yield from read_file(path, limit)  # a pipe such as <(cat f), or a device, is streamed
     else:
-        yield _problem(raw, "not a file, folder or pipe; skipped")
+        yield _problem(shown(path), "not a file, folder or pipe; skipped")
 
 
 def _problem(path: str, message: str) -> Problem:
@@ -129,11 +129,19 @@ def _hidden(file: Path, root: Path) -> bool:
 
 def read_file(path: Path, max_input_bytes: int = MAX_INPUT_BYTES) -> Iterator[Item | Problem]:
     """Items of one file; a binary, non-UTF-8, unreadable or oversized file yields one problem."""
+    name = shown(path)
     try:
         with path.open("rb") as stream:
-            yield from _read_stream(stream, str(path), max_input_bytes)
+            yield from _read_stream(stream, name, max_input_bytes)
     except OSError as exc:
-        yield _problem(str(path), f"cannot read: {exc.strerror or exc}")
+        yield _problem(name, f"cannot read: {exc.strerror or exc}")
+
+
+def shown(path: Path) -> str:
+    """`path` as text that can be written anywhere: a file name that is not UTF-8 keeps its
+    other characters and shows each undecodable byte as an escape (`caf\\xe9.jsonl`), where
+    Python's own string of it holds lone surrogates, which no JSON line can hold."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Problem]:
