@@ -170,18 +170,26 @@ def _request(extractor: Extractor, item: Item) -> Request:
 
 
 def _response_entries(path: Path, result: Collected) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
+    """Each JSON object line of a response or error file; a line that is not UTF-8, not JSON
+    or not an object is a problem naming it, and the lines after it are still read."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = Location(path=str(path), line=number)
             try:
-                entry = json.loads(text)
-            except json.JSONDecodeError as exc:
-                where = Location(path=str(path), line=number)
-                result.problems.append(Problem(location=where, message=f"not JSON: {exc.msg}"))
+                text = raw.decode("utf-8")
+                entry = json.loads(text) if text.strip() else None
+            except UnicodeDecodeError as exc:
+                message = f"not UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})"
+                result.problems.append(Problem(location=where, message=message))
+                continue
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError, or a huge integer
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:120]
+                result.problems.append(Problem(location=where, message=f"not JSON: {why}"))
                 continue
             if isinstance(entry, dict):
                 yield number, entry
+            elif entry is not None:
+                result.problems.append(Problem(location=where, message="not a JSON object"))
 
 
 def _completion(entry: dict[str, Any]) -> ChatCompletion | None:

@@ -87,6 +87,22 @@ def test_failed_requests_stay_pending_and_bad_answers_become_error_lines(tmp_pat
     assert "did not validate" in error.error.message
 
 
+def test_a_bad_byte_or_line_in_a_response_file_costs_that_line_only(tmp_path: Path) -> None:
+    with recorded_extractor() as extractor:
+        keys = {item.arxiv_id or "": extractor.key(item) for item in ITEMS}
+        good = response_file(tmp_path / "r.jsonl", keys).read_bytes().splitlines(keepends=True)
+        responses = tmp_path / "damaged.jsonl"
+        bad = [b'{"custom_id": "\xff\xfe"}\n', b"[1, 2]\n", b'{"n": 1' + b"1" * 4400 + b"}\n"]
+        responses.write_bytes(b"".join([good[0], *bad, *good[1:3]]))
+        result = collect_responses(responses, ITEMS[:3], extractor, tmp_path / "out.jsonl")
+    assert (result.done, result.failed) == (3, 0)
+    assert [(p.location.line, p.message.split(" (")[0]) for p in result.problems] == [
+        (2, "not UTF-8"),
+        (3, "not a JSON object"),
+        (4, "not JSON: Exceeds the limit"),
+    ]
+
+
 def test_the_request_file_has_one_line_per_item(tmp_path: Path) -> None:
     with recorded_extractor() as extractor:
         count = write_requests([*ITEMS[:3], ITEMS[0]], extractor, tmp_path / "requests.jsonl")
