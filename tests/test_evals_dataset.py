@@ -42,3 +42,20 @@ def test_a_dataset_with_a_gold_file_gives_each_case_its_tuples(tmp_path: Path) -
     (tmp_path / "mine.gold.jsonl").write_text('{"arxiv_id": "x", "tuples": [{"quote": 1}]}\n')
     with pytest.raises(ConfigError, match=r"mine\.gold\.jsonl:1: not a gold line"):
         load_dataset(tmp_path / "mine.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('{"arxiv_id": "1", "abstract": "We gain 5%."}', "needs arxiv_id and digest_summary"),
+        ('{"arxiv_id": "1", "abstract": "x", "digest_summary": 5}', "as strings"),
+        ("[1, 2]", "not a JSON object"),
+        ("not json", "not a JSON line"),
+    ],
+)
+def test_a_malformed_pairs_line_is_one_clear_error(line: str, why: str, tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    good = (DATASETS / "seed_abstracts.jsonl").read_text().splitlines()[0]
+    path.write_text(f"{good}\n{line}\n")
+    with pytest.raises(ConfigError, match=rf"pairs\.jsonl:2: .*{why}"):
+        load_dataset(path)

@@ -80,13 +80,36 @@ def _digest(path: Path) -> list[Case]:
     ]
 
 
+def _references(path: Path) -> dict[str, str]:
+    """Each pair's digest summary by arXiv id; a line that is not a pair is a `ConfigError`
+    naming file and line (a dataset is the yardstick: scoring part of it would mislead)."""
+    references: dict[str, str] = {}
+    try:
+        with path.open("rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                if raw.strip():
+                    references.update([_pair(raw, f"{path}:{number}")])
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return references
+
+
+def _pair(raw: bytes, where: str) -> tuple[str, str]:
+    try:
+        row = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or a number too long
+        raise ConfigError(f"{where}: not a JSON line of UTF-8 text") from None
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: not a JSON object (a pair has arxiv_id, digest_summary)")
+    arxiv_id, summary = row.get("arxiv_id"), row.get("digest_summary")
+    if not isinstance(arxiv_id, str) or not isinstance(summary, str):
+        raise ConfigError(f"{where}: a pair needs arxiv_id and digest_summary as strings")
+    return arxiv_id, summary
+
+
 def _pairs(path: Path) -> list[Case]:
     gold = load_gold(gold_path(path)) if gold_path(path).is_file() else None
-    references = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            references[row["arxiv_id"]] = row["digest_summary"]
+    references = _references(path)
     return [
         Case(
             id=item.arxiv_id or "",
