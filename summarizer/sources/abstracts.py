@@ -59,11 +59,12 @@ def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
 def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
     decoder = json.JSONDecoder()
     pos = text.index("[") + 1
+    lines = _LineCounter(text)
     while True:
         pos = _skip(text, pos, " \t\r\n,")
         if pos >= len(text) or text[pos] == "]":
             return
-        location = Location(path=path, line=text.count("\n", 0, pos) + 1)
+        location = Location(path=path, line=lines.at(pos))
         try:
             value, pos = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError) as exc:
@@ -79,6 +80,20 @@ def _invalid(exc: ValueError | RecursionError) -> str:
         return f"invalid JSON: {exc.msg}"
     # Python refuses integers of more than 4,300 digits (a guard against slow conversion).
     return "invalid JSON: a number too long to read"
+
+
+class _LineCounter:
+    """The line of each position asked for, in increasing order: counting only the text since
+    the last one keeps a whole file's reading linear (counting from the start each time made a
+    40,000-element array take 12 s)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.line = text, 0, 1
+
+    def at(self, pos: int) -> int:
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
 
 
 def _skip(text: str, pos: int, chars: str) -> int:
@@ -220,7 +235,8 @@ def read_atom(text: str, path: str) -> Iterator[Item | Problem]:
             message=f"XML is not an Atom feed (its root is <{_local(root.tag)}>); skipped",
         )
         return
-    entry_lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<entry[\s>]", text)]
+    lines = _LineCounter(text)
+    entry_lines = [lines.at(m.start()) for m in re.finditer(r"<entry[\s>]", text)]
     entries = list(root.iter(f"{_ATOM}entry"))
     if not entries:
         yield Problem(
