@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import logging
 import os
@@ -87,6 +88,12 @@ def parse_line(entry: Entry) -> Record | ErrorLine | Problem:
     """The line `entry` holds (a 2.0 line upgraded in shape), or a `Problem` saying why not."""
     if entry.torn:
         return Problem(location=entry.location, message=_TORN)
+    if entry.text == _TOO_LONG:
+        message = (
+            f"a line longer than {MAX_LINE_BYTES:,} bytes: not summarize output; the rest of "
+            "the file is not read"
+        )
+        return Problem(location=entry.location, message=message)
     if entry.data is None:
         return Problem(location=entry.location, message="not a JSON object")
     data = _upgrade(entry.data)
@@ -346,16 +353,29 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+# A line holds one record with its source text whole (at most 200,000 characters by default):
+# far under this. A longer "line" is no output of ours (`/dev/zero`, a binary file): reading stops.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_TOO_LONG = "\x00 a line longer than the limit"
+
+
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str, bool]]:
-    """Numbered non-blank lines, each with whether it is a last line without a line end."""
+    """Numbered non-blank lines, each with whether it is a last line without a line end. Read
+    one line at a time, each at most `MAX_LINE_BYTES`: memory is bounded by one line, not the
+    file (a longer one ends the reading, as `_TOO_LONG`)."""
     if not path.exists():
         return
-    text = path.read_text(encoding="utf-8", errors="replace")
-    # The last element is "" after a final newline, or a torn line from a killed run.
-    lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield number, line, number == len(lines)
+    with path.open("rb") as stream:
+        for number in itertools.count(1):
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES:
+                yield number, _TOO_LONG, False
+                return
+            text = raw.decode("utf-8", errors="replace").rstrip("\n")
+            if text.strip():
+                yield number, text, not raw.endswith(b"\n")
 
 
 def _torn(path: Path) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import OUTPUTS, rules_lines, seed_rows, write_lines
 
-from summarizer import ErrorLine, Record
+from summarizer import ErrorLine, Record, store
 from summarizer.errors import OutputError
 from summarizer.item import Problem
 from summarizer.schema import SCHEMA_VERSION
@@ -161,3 +161,18 @@ def test_a_failed_write_is_an_output_error(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"cannot write {path}: "), run.stdout
     assert "Traceback" not in run.stderr
+
+
+def test_a_line_past_the_limit_ends_the_reading_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "MAX_LINE_BYTES", 1024)
+    path = tmp_path / "out.jsonl"
+    good = (OUTPUTS / "records.v2.0.jsonl").read_text().splitlines()[0]
+    path.write_text("x" * 5000 + "\n" + good + "\n")
+    reading = read_lines(path)
+    assert reading.lines == []
+    assert [p.message.split(":")[0] for p in reading.problems] == ["a line longer than 1,024 bytes"]
+    # /dev/zero, which has no line end at all, is read to the limit and no further.
+    zero = read_lines(Path("/dev/zero"))
+    assert len(zero.problems) == 1
