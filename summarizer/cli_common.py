@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from summarizer.errors import OutputError, SummarizerError
+from summarizer.errors import ConfigError, OutputError, SummarizerError
 
 if TYPE_CHECKING:
     from summarizer.item import Item
@@ -156,12 +156,26 @@ def _scalar(raw: str) -> str | int | float | bool:
     return raw
 
 
+def existing(paths: list[Path]) -> list[Path]:
+    """`paths`, each a file: a missing one, or a folder, is a `ConfigError` (exit 2) naming it,
+    not an empty result that looks like an answer."""
+    for path in paths:
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder; give the output files in it")
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file")
+        if not path.is_file():
+            raise ConfigError(f"{path}: not a file (a device or a pipe); give an output file")
+    return paths
+
+
 def load_records(paths: list[Path]) -> list[Record]:
     """The records of output files that verify; unreadable lines and records whose claims do
-    not hold are reported on stderr, one line each."""
+    not hold are reported on stderr, one line each. A missing file is a `ConfigError`."""
     from summarizer.display import report
     from summarizer.store import read_records
 
+    existing(paths)
     records, problems = read_records(paths)
     for problem in problems:
         report(problem)

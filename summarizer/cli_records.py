@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from summarizer.cli_common import RecordPaths, app, choice, friendly, load_records, write_text
+from summarizer.cli_common import (
+    RecordPaths,
+    app,
+    choice,
+    existing,
+    friendly,
+    load_records,
+    write_text,
+)
 
 
 @app.command()
@@ -90,7 +98,7 @@ def results(
     from summarizer.results import Format, explain, render, results_in
 
     shown = choice(fmt, Format, "--format")
-    found, problems = results_in(query, paths, include_unstated)
+    found, problems = results_in(query, existing(paths), include_unstated)
     for problem in problems:
         report(problem)
     if explain_it:

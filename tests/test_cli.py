@@ -231,3 +231,18 @@ def test_eval_takes_the_model_options_of_extract(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert named in result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["digest"], ["export", "-o", "x.db"], ["results", "MATH"]])
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [("nope.jsonl", "no such file"), (".", "is a folder"), ("/dev/zero", "not a file")],
+)
+def test_reading_commands_refuse_what_is_not_an_output_file(
+    command: list[str], path: str, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [*command, path])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert why in result.stderr
