@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from summarizer.errors import ConfigError, OutputError
 from summarizer.schema import Record
+from summarizer.spreadsheet import safe_row
 
 Format = Literal["csv", "parquet", "sqlite"]
 Row = dict[str, Any]
@@ -156,7 +157,7 @@ def _write_csv(rows: list[Row], file: Path, columns: dict[str, str]) -> Path:
     with file.open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(columns))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(row) for row in rows)
     return file
 
 

@@ -27,6 +27,7 @@ from summarizer.errors import ConfigError
 from summarizer.grounding import SourceText, normal_form
 from summarizer.item import Problem
 from summarizer.schema import Metric, Record
+from summarizer.spreadsheet import safe_row
 from summarizer.store import read_records
 
 Format = Literal["table", "csv", "json"]
@@ -116,7 +117,7 @@ def render(results: list[Result], fmt: Format = "table") -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=[f.name for f in _FIELDS])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(row) for row in rows)
         return out.getvalue()
     shown = ("date", "title", "subject", "value_text", "metric", "benchmark", "comparison",
              "evidence")  # fmt: skip
