@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
@@ -70,6 +71,16 @@ def extractor_for(output: Path) -> Extractor:
     return Extractor(Settings.from_env(**state.settings))
 
 
+def without_credentials(url: str) -> str:
+    """`url` without a user and password (`http://user:pw@host/v1` -> `http://host/v1`): the
+    state file is written to disk, and credentials never are. `status` and `collect` then reach
+    the endpoint with the key from the environment (`OPENAI_API_KEY`)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def state_path(output: Path) -> Path:
     """Where the batches of `output` are recorded: `OUTPUT.batches.json` beside it."""
     return output.with_name(output.name + ".batches.json")
@@ -101,6 +112,8 @@ def submit(
     client = openai_backend(extractor).transport.client
     state = load_state(output)
     settings = extractor.settings.model_dump(mode="json", exclude={"api_key"}, exclude_unset=True)
+    if settings.get("base_url"):
+        settings["base_url"] = without_credentials(settings["base_url"])
     if state.batches and state.settings != settings:
         raise ConfigError(
             f"the batches of {output} were submitted with other settings ({state.settings}); "

@@ -27,7 +27,7 @@ from summarizer.providers import (
     resolve_provider,
 )
 from summarizer.reask import ReaskPolicy
-from summarizer.redact import redact
+from summarizer.redact import mask_secrets, redact
 from summarizer.schema import (
     SCHEMA_VERSION,
     ErrorInfo,
@@ -178,12 +178,14 @@ class Extractor:
         else:
             completion = self.backend.complete(request)
         usage, attempts = completion.usage, completion.attempts
+        completion = self._masked(completion)
         grounded = ground(completion.extraction, sentences)
         first_problems = len(grounded.problems)
         if grounded.to_reask and self.policy.may_reask_grounding(attempts):
             retry, spent = self._reask(request, completion, grounded.to_reask, attempts)
             usage, attempts = usage + spent.usage, attempts + spent.attempts
             if retry is not None:
+                retry = self._masked(retry)
                 again = ground(retry.extraction, sentences)
                 if len(again.to_reask) <= len(grounded.to_reask):
                     completion, grounded = retry, again
@@ -196,6 +198,15 @@ class Extractor:
             attempts=attempts,
             latency_s=time.perf_counter() - started,
         )
+
+    def _masked(self, completion: Completion) -> Completion:
+        """`completion` with the API key masked wherever the answer echoes it."""
+        text = completion.extraction.model_dump_json()
+        masked = mask_secrets(text, self.settings.key_value())
+        if masked == text:
+            return completion
+        raw = mask_secrets(completion.raw, self.settings.key_value()) if completion.raw else None
+        return replace(completion, extraction=Extraction.model_validate_json(masked), raw=raw)
 
     def record(
         self,

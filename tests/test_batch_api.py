@@ -136,3 +136,22 @@ def test_the_commands_need_only_the_output_after_submit(api: BatchStub, tmp_path
     missing = runner.invoke(app, ["batch", "status", "-o", str(tmp_path / "other.jsonl")])
     assert missing.exit_code == 2
     assert "no batch was submitted" in missing.stderr
+
+
+def test_url_credentials_never_reach_the_state_file(api: BatchStub, tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+
+    out = tmp_path / "out.jsonl"
+    seed = str(Path(__file__).parent / "fixtures" / "seed_digest.txt")
+    secret = "s3cret-pass-word-123"
+    with_password = api.base_url.replace("://", f"://user:{secret}@")
+    made = CliRunner().invoke(app, ["batch", "submit", seed, "-o", str(out), "--base-url",
+                                    with_password, "--model", "stub-model"])  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    state = (tmp_path / "out.jsonl.batches.json").read_text()
+    assert secret not in state
+    assert "user:" not in state
+    assert api.base_url in state
+    assert secret not in made.stderr

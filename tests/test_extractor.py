@@ -192,3 +192,23 @@ def test_the_resume_key_covers_everything_that_changes_the_answer() -> None:
     }
     assert key not in changed.values()
     assert len(set(changed.values())) == len(changed)
+
+
+def test_a_key_the_answer_echoes_never_reaches_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer import FakeBackend  # noqa: PLC0415
+    from summarizer.schema import Extraction  # noqa: PLC0415
+
+    key = "sk-echoed-0123456789abcdefghij"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    answer = Extraction.model_validate(
+        {"one_line_summary": f"The key is {key}.", "objective": "A token embeddings study.",
+         "headline_metrics": [{"metric": key, "value_text": "74.8%", "evidence": [1]}]}
+    )  # fmt: skip
+    item = Item(
+        kind="abstract", title="t", text="It reaches 74.8%.", location=Location(path="x", line=1)
+    )
+    with Extractor(Settings(provider="rules"), backend=FakeBackend([answer])) as extractor:
+        record = extractor.extract(item)
+    assert key not in record.model_dump_json()
+    assert record.one_line_summary == "The key is [redacted]."
+    assert record.objective == "A token embeddings study."  # ordinary words stay

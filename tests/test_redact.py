@@ -42,3 +42,13 @@ def test_ordinary_text_is_left_alone() -> None:
 def test_the_environment_key_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "envsecret-abcdef")
     assert redact("got envsecret-abcdef") == f"got {MASK}"
+
+
+def test_a_key_straddling_the_cut_of_an_error_line_never_shows_a_prefix() -> None:
+    from summarizer.providers.transport import first_line  # noqa: PLC0415
+
+    key = "sk-test-SECRETSECRETSECRET0123456789"
+    for at in range(280, 310):  # the key across the 300-character cut, at every offset
+        message = first_line(RuntimeError("x" * at + key + " and more"), key)
+        assert "SEC" not in message, at
+        assert "sk-test" not in message, at

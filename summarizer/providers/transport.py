@@ -51,7 +51,8 @@ class _NotACompletion(Exception):
 
     def __init__(self, body: object) -> None:
         text = body if isinstance(body, str) else type(body).__name__
-        super().__init__(" ".join(text.split())[:200])
+        # Bounded for memory only; the message is cut short after redaction (`first_line`).
+        super().__init__(" ".join(text[:10_000].split()))
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -135,7 +136,7 @@ class Transport:
             raise (FatalProviderError if fatal else ProviderError)(
                 self._redact(
                     f"{self.provider} endpoint answered HTTP {exc.status_code}: "
-                    f"{_status_message(exc)}"
+                    f"{_status_message(exc, self.settings.key_value())}"
                 ),
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
@@ -144,7 +145,7 @@ class Transport:
             raise ProviderError(
                 self._redact(
                     f"{self.provider} endpoint answered with something other than a chat "
-                    f"completion: {first_line(exc)}; check --base-url"
+                    f"completion: {first_line(exc, self.settings.key_value())}; check --base-url"
                 ),
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
@@ -188,8 +189,11 @@ class _stop_when_gone(stop_base):
         return not self.healthy()
 
 
-def first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+def first_line(exc: BaseException, secret: str | None = None) -> str:
+    """The first line of `exc`'s message, redacted and then cut to 300 characters: cut first, a
+    key straddling the cut would escape redaction as a prefix."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return redact(line, secret)[:300]
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -207,7 +211,7 @@ def _unreachable(exc: BaseException) -> bool:
     return False
 
 
-def _status_message(exc: openai.APIStatusError) -> str:
+def _status_message(exc: openai.APIStatusError, secret: str | None) -> str:
     hint = _FATAL_STATUS.get(exc.status_code)
-    message = first_line(exc)
+    message = first_line(exc, secret)
     return f"{message} ({hint})" if hint else message
