@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import importlib.util
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -188,17 +190,47 @@ def _arrow_schema(pa: Any, columns: dict[str, str]) -> Any:
     return pa.schema(fields)
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _write_sqlite(data: Tables, file: Path) -> Path:
+    """Both tables into `file`, whole or not at all: written into a copy of the database (its
+    other tables kept) that then replaces it, so a failure (a full disk) leaves the old one."""
+    if file.is_dir():
+        raise OutputError(f"{file} is a folder; --format sqlite writes one database file")
+    if file.exists() and not _is_database(file):
+        raise OutputError(
+            f"{file} is not a SQLite database; give -o a new file or a database to update"
+        )
     file.parent.mkdir(parents=True, exist_ok=True)
-    # closing() closes the connection; the connection as a context manager commits.
-    with contextlib.closing(sqlite3.connect(file)) as db, db:
-        for name, rows, columns in _named(data):
-            db.execute(f"DROP TABLE IF EXISTS {name}")
-            definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-            db.execute(f"CREATE TABLE {name} ({definition})")
-            marks = ", ".join("?" for _ in columns)
-            db.executemany(
-                f"INSERT INTO {name} VALUES ({marks})", ([row[c] for c in columns] for row in rows)
-            )
-        db.execute("CREATE INDEX IF NOT EXISTS metrics_paper ON metrics(paper_key)")
+    tmp = file.with_name(f".{file.name}.tmp")
+    try:
+        if file.exists():
+            shutil.copyfile(file, tmp)
+        # closing() closes the connection; the connection as a context manager commits.
+        with contextlib.closing(sqlite3.connect(tmp)) as db, db:
+            for name, rows, columns in _named(data):
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+                definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+                db.execute(f"CREATE TABLE {name} ({definition})")
+                marks = ", ".join("?" for _ in columns)
+                db.executemany(
+                    f"INSERT INTO {name} VALUES ({marks})",
+                    ([row[c] for c in columns] for row in rows),
+                )
+            db.execute("CREATE INDEX IF NOT EXISTS metrics_paper ON metrics(paper_key)")
+        os.replace(tmp, file)
+    except sqlite3.Error as exc:
+        raise OutputError(f"cannot write {file}: {exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return file
+
+
+def _is_database(file: Path) -> bool:
+    """Whether `file` is a regular file that is empty or a SQLite database."""
+    if not file.is_file():
+        return False
+    with file.open("rb") as head:
+        start = head.read(len(_SQLITE_HEADER))
+    return start in {b"", _SQLITE_HEADER}

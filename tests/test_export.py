@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from helpers import ROOT
+from helpers import ROOT, rules_lines, seed_rows, write_lines
 from typer.testing import CliRunner
 
 from summarizer import Record, read_lines
 from summarizer.cli import app
+from summarizer.errors import OutputError
 from summarizer.export import METRIC_COLUMNS, PAPER_COLUMNS, tables
 
 SEED_RECORDS = ROOT / "evals" / "predictions" / "seed_digest.local.jsonl"
@@ -84,3 +86,44 @@ def test_parquet_without_pyarrow_says_what_to_install(
                                  "-o", str(tmp_path / "pq")])  # fmt: skip
     assert result.exit_code == 2
     assert "pip install 'summarizer[parquet]'" in result.stderr
+
+
+def test_a_failed_sqlite_export_leaves_the_old_database_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer import export  # noqa: PLC0415
+
+    records = [r for r in rules_lines(seed_rows()) if isinstance(r, Record)]
+    db = tmp_path / "papers.db"
+    export.write(export.tables(records), db, "sqlite")
+    with sqlite3.connect(db) as before:
+        counts = [before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("papers", "metrics")]  # fmt: skip
+
+    class Full(sqlite3.Connection):
+        def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+            if "metrics" in sql:
+                raise sqlite3.OperationalError("database or disk is full")
+            return super().executemany(sql, rows)
+
+    real = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda path: real(path, factory=Full))
+    with pytest.raises(OutputError, match="disk is full"):
+        export.write(export.tables(records[:3]), db, "sqlite")
+    monkeypatch.undo()
+    with sqlite3.connect(db) as after:
+        assert [after.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("papers", "metrics")] == counts  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers.db"]
+
+
+@pytest.mark.parametrize("target", ["records", "folder"])
+def test_sqlite_export_to_what_is_no_database_is_one_line(target: str, tmp_path: Path) -> None:
+    records = write_lines(tmp_path / "out.jsonl", rules_lines(seed_rows()[:2]))
+    path = records if target == "records" else tmp_path
+    before = records.read_bytes()
+    result = CliRunner().invoke(app, ["export", str(records), "-o", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert records.read_bytes() == before
