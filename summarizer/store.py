@@ -14,7 +14,10 @@ One run owns an output at a time: `open_output` takes an advisory lock (`flock`)
 beside it before reading, and holds it until `close`. A second run on the same file fails at once
 with the first one's process id, instead of writing every item a second time; and a rewrite
 (`retry_failed`) can never leave another writer appending to a replaced file. The lock file is
-left in place: removing it would let two runs lock two different files of the same name.
+left in place: removing it would let two runs lock two different files of the same name. The
+lock follows the file, not the name it is given: a symlink is resolved to its target (whose
+rewrite then replaces the target, never the link), and an existing output is also locked by
+its own identity (device and inode), so two names of one file (a hard link) are one output.
 """
 
 from __future__ import annotations
@@ -216,6 +219,7 @@ class Output:
     moved_to: Path | None = None
     _file: IO[str] | None = None
     _lock: int | None = None
+    _identity: int | None = None
 
     def write(self, line: Record | ErrorLine) -> None:
         """Append one record or error line and flush it; a failed write raises `OutputError`."""
@@ -232,9 +236,10 @@ class Output:
             with contextlib.suppress(OSError):  # a full disk: the failed write was reported
                 self._file.close()
             self._file = None
-        if self._lock is not None:
-            os.close(self._lock)  # closing the descriptor releases the flock
-            self._lock = None
+        for fd in (self._identity, self._lock):
+            if fd is not None:
+                os.close(fd)  # closing the descriptor releases the flock
+        self._lock = self._identity = None
 
 
 def open_output(path: Path, retry_failed: bool = False) -> Output:
@@ -243,11 +248,13 @@ def open_output(path: Path, retry_failed: bool = False) -> Output:
     With `retry_failed`, error lines are removed first so that their items run again and each
     item still appears exactly once.
     """
+    path = path.resolve()  # a symlink's target: one file, one lock (see module docstring)
     output = Output(path)
     try:
         _check_regular(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         output._lock = _lock(path)
+        output._identity = _lock_identity(path)
         _fill(output, retry_failed)
         output._file = path.open("a", encoding="utf-8")
     except OSError as exc:
@@ -338,6 +345,26 @@ def _lock(path: Path) -> int | None:
         raise
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _lock_identity(path: Path) -> int | None:
+    """Lock the existing output itself (its inode), so that another name of the same file (a
+    hard link, which has its own lock file) is refused too; None when there is no file yet."""
+    if fcntl is None or not path.exists():  # pragma: no cover - Windows
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutputError(
+            f"{path} is being written by another run under another name (a hard link to it); "
+            "wait for it to finish, or write to another file with -o"
+        ) from None
+    except OSError:
+        os.close(fd)
+        raise
     return fd
 
 

@@ -117,6 +117,26 @@ def test_a_second_opener_is_refused_naming_the_first(tmp_path: Path) -> None:
     open_output(path).close()  # released on close
 
 
+@pytest.mark.parametrize("link", ["symlink", "hard link"])
+def test_two_names_of_one_file_are_one_output(link: str, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "out.jsonl", rules_lines(seed_rows()[:2], failing=1))
+    other = tmp_path / "other.jsonl"
+    if link == "symlink":
+        other.symlink_to(path)
+    else:
+        os.link(path, other)
+    first = open_output(path)
+    try:
+        with pytest.raises(OutputError, match="another run"):
+            open_output(other)
+    finally:
+        first.close()
+    if link == "symlink":  # a rewrite through the link replaces the target, not the link
+        open_output(other, retry_failed=True).close()
+        assert other.is_symlink()
+        assert other.resolve() == path.resolve()
+
+
 @pytest.mark.parametrize("target", ["/dev/full", "/dev/null"])
 def test_a_device_is_refused_not_read_as_an_old_output(target: str) -> None:
     with pytest.raises(OutputError, match="not a regular file"):
