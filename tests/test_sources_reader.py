@@ -173,3 +173,26 @@ def test_a_text_stdin_is_held_to_the_same_limit(monkeypatch: pytest.MonkeyPatch)
     reading = read(["-"], max_input_bytes=1_000)
     assert reading.items == []
     assert "input is larger than 1,000 bytes" in reading.problems[0].message
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-16-be"])
+def test_utf16_and_utf32_files_with_a_mark_are_text(codec: str, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    text = '{"abstract": "We gain 5%.", "title": "café"}\n'
+    data = text.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    reading = read([path])
+    assert [i.title for i in reading.items] == ["café"]
+    assert reading.problems == []
+
+
+def test_text_after_a_json_array_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('[{"abstract": "We gain 5%."}]\n\ntrailing garbage\n')
+    reading = read([path])
+    assert len(reading.items) == 1
+    assert [(p.location.line, p.message, p.severity) for p in reading.problems] == [
+        (3, "text after the end of the JSON array; ignored", "warning")
+    ]

@@ -196,3 +196,21 @@ def test_a_line_past_the_limit_ends_the_reading_in_bounded_memory(
     # /dev/zero, which has no line end at all, is read to the limit and no further.
     zero = read_lines(Path("/dev/zero"))
     assert len(zero.problems) == 1
+
+
+def test_a_failed_rewrite_leaves_no_half_written_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_lines(tmp_path / "out.jsonl", rules_lines(seed_rows()[:2], failing=1))
+    before = path.read_text()
+
+    def full(self: Path, data: str, encoding: str | None = None) -> int:
+        Path.open(self, "w").close()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OutputError, match=r"(?i)no space left"):
+        open_output(path, retry_failed=True)
+    monkeypatch.undo()
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.lock"]

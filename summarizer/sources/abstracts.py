@@ -62,7 +62,16 @@ def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
     lines = _LineCounter(text)
     while True:
         pos = _skip(text, pos, " \t\r\n,")
-        if pos >= len(text) or text[pos] == "]":
+        if pos >= len(text):
+            return
+        if text[pos] == "]":
+            rest = _skip(text, pos + 1, " \t\r\n")
+            if rest < len(text):
+                yield Problem(
+                    location=Location(path=path, line=lines.at(rest)),
+                    message="text after the end of the JSON array; ignored",
+                    severity="warning",
+                )
             return
         location = Location(path=path, line=lines.at(pos))
         try:

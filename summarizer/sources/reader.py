@@ -154,19 +154,36 @@ def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Pro
             "raise the limit",
         )
         return
-    if b"\x00" in data:
+    codec = _unicode_codec(data)
+    if codec is None and b"\x00" in data:
         yield _problem(name, "binary file, skipped")
         return
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec or "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         yield Problem(
             location=Location(path=name, line=line),
-            message=f"not UTF-8 (byte {data[exc.start]:#04x}); re-save the file as UTF-8",
+            message=f"not {codec or 'UTF-8'} (byte {data[exc.start]:#04x}); re-save the file as "
+            "UTF-8",
         )
         return
     yield from parse_text(text, name)
+
+
+# Byte-order marks of the other Unicode encodings: such a file is text, not binary (UTF-32
+# first: its little-endian mark begins with UTF-16's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _unicode_codec(data: bytes) -> str | None:
+    """The codec of a UTF-16 or UTF-32 file that starts with its byte-order mark."""
+    return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
 
 
 def parse_text(text: str, path: str) -> Iterator[Item | Problem]:
