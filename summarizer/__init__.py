@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from summarizer.claims import Violation, verified, verify
+    from summarizer.claims import Violation, verify
     from summarizer.config import Settings
     from summarizer.errors import (
         ConfigError,
@@ -78,7 +78,6 @@ _HOMES = {
     "ValidationReport": "validate",
     "validate_file": "validate",
     "Violation": "claims",
-    "verified": "claims",
     "verify": "claims",
 }
 
@@ -130,7 +129,6 @@ __all__ = [
     "results_in",
     "tables",
     "validate_file",
-    "verified",
     "verify",
 ]
 

@@ -20,13 +20,13 @@ neither is checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from summarizer.grounding import (
     LABELS,
     SourceText,
     prose_fields,
+    sentence_numbers,
     stated_number,
     unit_of,
     unstated_numbers,
@@ -57,7 +57,7 @@ def verify(line: Record | ErrorLine) -> list[Violation]:
         return []
     text = line.source.text
     sentences = {s.number: s for s in split_sentences(text)}
-    numbers = [m for s in sentences.values() for m in find_numbers(s.text)]
+    numbers = sentence_numbers(sentences.values())
     recent = _version(line.schema_version) >= _CLAIMS_LABELS
     source = SourceText(text)
     found: list[Violation] = []
@@ -73,16 +73,10 @@ def verify(line: Record | ErrorLine) -> list[Violation]:
     return found
 
 
-def verified(lines: Iterable[Record]) -> tuple[list[Record], list[tuple[Record, Violation]]]:
-    """The records of `lines` whose claims all hold, and for each other one its first problem."""
-    kept, refused = [], []
-    for record in lines:
-        problems = verify(record)
-        if problems:
-            refused.append((record, problems[0]))
-        else:
-            kept.append(record)
-    return kept, refused
+def describe(violations: list[Violation]) -> str:
+    """One line for a line that does not verify: its first violation, and how many more."""
+    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+    return f"a claim does not hold: {violations[0]}{more}"
 
 
 def _version(text: str) -> tuple[int, ...]:

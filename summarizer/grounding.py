@@ -77,7 +77,7 @@ def ground(extraction: Extraction, sentences: list[Sentence]) -> Grounded:
     metrics, problems = [], []
     seen: set[str] = set()
     source = SourceText.of(sentences)
-    numbers = [m for s in sentences for m in find_numbers(s.text)]
+    numbers = sentence_numbers(sentences)
     for draft in extraction.headline_metrics:
         if draft.value_text in seen:
             continue
@@ -232,6 +232,12 @@ def prose_fields(extraction: Extraction | Record) -> Iterable[tuple[str, str]]:
         yield f"methods[{i}].description", method.description
     for i, implication in enumerate(extraction.implications):
         yield f"implications[{i}]", implication
+
+
+def sentence_numbers(sentences: Iterable[Sentence]) -> list[Mention]:
+    """Every number the sentences of a source write, in order: what the prose checks compare
+    with (grounding, `verify`, the digest and the eval all read the source so)."""
+    return [m for s in sentences for m in find_numbers(s.text)]
 
 
 def unstated_numbers(text: str, source_numbers: list[Mention]) -> list[Mention]:

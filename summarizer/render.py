@@ -16,8 +16,8 @@ import html
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from summarizer.grounding import LABELS, SourceText, unstated_numbers
-from summarizer.numbers import Mention, find_numbers
+from summarizer.grounding import LABELS, SourceText, sentence_numbers, unstated_numbers
+from summarizer.numbers import Mention
 from summarizer.schema import Metric, Record
 from summarizer.sentences import split_sentences
 
@@ -64,7 +64,7 @@ def stated_prose(text: str, source_numbers: list[Mention]) -> str:
 
 def summary_parts(record: Record) -> dict[str, str]:
     """The summary's parts in the hand-written order (empty parts left out)."""
-    numbers = [m for s in split_sentences(record.source.text) for m in find_numbers(s.text)]
+    numbers = sentence_numbers(split_sentences(record.source.text))
 
     def stated(text: str) -> str:
         return stated_prose(text, numbers)

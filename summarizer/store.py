@@ -36,7 +36,7 @@ from typing import IO, Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from summarizer.claims import verify
+from summarizer.claims import describe, verify
 from summarizer.errors import OutputError
 from summarizer.item import Location, Problem
 from summarizer.schema import SCHEMA_VERSION, ErrorLine, Record, invalid_because
@@ -170,9 +170,7 @@ def read_records(
             elif isinstance(parsed, Record):
                 violations = verify(parsed)
                 if violations:
-                    why = f"skipped: a claim does not hold: {violations[0]}"
-                    if len(violations) > 1:
-                        why += f" (and {len(violations) - 1} more)"
+                    why = f"skipped: {describe(violations)}"
                     problems.append(Problem(location=location, message=why))
                 else:
                     records.append(parsed)

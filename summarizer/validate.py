@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from summarizer.claims import verify
+from summarizer.claims import describe, verify
 from summarizer.item import Problem
 from summarizer.schema import SCHEMA_VERSION, record_json_schema
 from summarizer.store import entries, parse_line
@@ -77,9 +77,7 @@ def validate_file(path: Path, claims: bool = True) -> ValidationReport:
         if isinstance(line, Problem):
             report.invalid.append(line)
         elif violations:
-            more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-            message = f"a claim does not hold: {violations[0]}{more}"
-            report.invalid.append(Problem(location=location, message=message))
+            report.invalid.append(Problem(location=location, message=describe(violations)))
         else:
             report.valid += 1
     return report

@@ -27,8 +27,8 @@ from summarizer.evals.matching import (
     stated,
 )
 from summarizer.evals.reference import PARTS, Reference, parse_reference
-from summarizer.grounding import SourceText, prose_fields, unstated_numbers
-from summarizer.numbers import Mention, find_numbers
+from summarizer.grounding import SourceText, prose_fields, sentence_numbers, unstated_numbers
+from summarizer.numbers import Mention
 from summarizer.redact import redact
 from summarizer.render import summary_text
 from summarizer.schema import ErrorLine, Metric, Record
@@ -220,7 +220,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
     labels = [label_match(metrics[i], reference, reference.numbers[j]) for i, j in pairs.items()]
     source_text = SourceText(source)
     named = [label for m in metrics for label in (m.benchmark, m.subject) if label]
-    numbers_in_source = [n for s in split_sentences(source) for n in find_numbers(s.text)]
+    numbers_in_source = sentence_numbers(split_sentences(source))
     invented = [
         n for _, text in prose_fields(line) for n in unstated_numbers(text, numbers_in_source)
     ]
