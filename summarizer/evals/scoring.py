@@ -218,6 +218,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         scores["gold_precision"] = None
         return CaseScore(**shared, status="failed", scores=scores, error=error)
     labels = [label_match(metrics[i], reference, reference.numbers[j]) for i, j in pairs.items()]
+    rendered = summary_text(line)
     source_text = SourceText(source)
     named = [label for m in metrics for label in (m.benchmark, m.subject) if label]
     numbers_in_source = sentence_numbers(split_sentences(source))
@@ -234,7 +235,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "rouge_objective": rouge_l(line.objective, reference.part("objective")),
         "rouge_methods": rouge_l(methods, reference.part("methodology")),
         "rouge_implications": rouge_l(" ".join(line.implications), reference.part("implication")),
-        **digest_scores(line, case),
+        **digest_scores(rendered, case),
         "reasks": float(max(line.provenance.attempts - 1, 0)),
         "prompt_tokens": float(line.provenance.usage.prompt_tokens),
         "completion_tokens": float(line.provenance.usage.completion_tokens),
@@ -245,14 +246,16 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "_labels_stated": float(sum(source_text.span(label) is not None for label in named)),
         "prose_numbers_unstated": float(len(invented)),
     }
-    checks = {name: found for name, found in case_checks(line, source).items() if found}
+    violations = case_checks(line, in_source, rendered)
+    checks = {name: found for name, found in violations.items() if found}
     return CaseScore(**shared, status="ok", scores=scores, checks=checks, record=line)
 
 
-def digest_scores(record: Record, case: Case) -> dict[str, float | None]:
-    """The rendered summary against the reference: ROUGE-L whole and per part, and the share
-    of the reference's result numbers its results part states (one-to-one)."""
-    text, reference = summary_text(record), case.reference
+def digest_scores(text: str, case: Case) -> dict[str, float | None]:
+    """The rendered summary (`render.summary_text`) against the reference: ROUGE-L whole and
+    per part, and the share of the reference's result numbers its results part states
+    (one-to-one)."""
+    reference = case.reference
     rendered = parse_reference(text)
     stated_here = [quantity(n) for n in rendered.numbers]
     refs = [quantity(n) for n in reference.numbers]
