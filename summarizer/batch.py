@@ -218,7 +218,7 @@ def _line(
             )
         parser: Any = response_model(request)  # an instructor response schema
         answer = parser.from_response(completion, mode=backend.mode)
-        extraction = Extraction.model_validate(answer.model_dump())
+        extraction = extractor.mask(Extraction.model_validate(answer.model_dump()))
     except (ValidationError, ValueError, TypeError, TruncatedOutputError) as exc:
         why = invalid_because(exc) if isinstance(exc, ValidationError) else str(exc)
         error: Exception = ExtractionError(

@@ -178,14 +178,14 @@ class Extractor:
         else:
             completion = self.backend.complete(request)
         usage, attempts = completion.usage, completion.attempts
-        completion = self._masked(completion)
+        completion = replace(completion, extraction=self.mask(completion.extraction))
         grounded = ground(completion.extraction, sentences)
         first_problems = len(grounded.problems)
         if grounded.to_reask and self.policy.may_reask_grounding(attempts):
             retry, spent = self._reask(request, completion, grounded.to_reask, attempts)
             usage, attempts = usage + spent.usage, attempts + spent.attempts
             if retry is not None:
-                retry = self._masked(retry)
+                retry = replace(retry, extraction=self.mask(retry.extraction))
                 again = ground(retry.extraction, sentences)
                 if len(again.to_reask) <= len(grounded.to_reask):
                     completion, grounded = retry, again
@@ -199,14 +199,13 @@ class Extractor:
             latency_s=time.perf_counter() - started,
         )
 
-    def _masked(self, completion: Completion) -> Completion:
-        """`completion` with the API key masked wherever the answer echoes it."""
-        text = completion.extraction.model_dump_json()
+    def mask(self, extraction: Extraction) -> Extraction:
+        """`extraction` with the API key masked wherever the answer echoes it: every path from
+        an answer to a record (online, `batch`) goes through here before grounding. (A raw
+        answer kept on an error line is redacted there.)"""
+        text = extraction.model_dump_json()
         masked = mask_secrets(text, self.settings.key_value())
-        if masked == text:
-            return completion
-        raw = mask_secrets(completion.raw, self.settings.key_value()) if completion.raw else None
-        return replace(completion, extraction=Extraction.model_validate_json(masked), raw=raw)
+        return extraction if masked == text else Extraction.model_validate_json(masked)
 
     def record(
         self,

@@ -103,6 +103,27 @@ def test_a_bad_byte_or_line_in_a_response_file_costs_that_line_only(tmp_path: Pa
     ]
 
 
+def test_a_key_the_batch_answer_echoes_never_reaches_the_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-echoed-0123456789abcdefghij"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    with recorded_extractor() as extractor:
+        keys = {item.arxiv_id or "": extractor.key(item) for item in ITEMS}
+        line = json.loads(response_file(tmp_path / "r.jsonl", keys).read_text().splitlines()[0])
+        message = line["response"]["body"]["choices"][0]["message"]
+        answer = json.loads(message["content"])
+        answer["one_line_summary"] = f"The key is {key}."
+        message["content"] = json.dumps(answer)
+        responses = tmp_path / "echo.jsonl"
+        responses.write_text(json.dumps(line) + "\n")
+        result = collect_responses(responses, ITEMS[:1], extractor, tmp_path / "out.jsonl")
+    assert result.done == 1
+    written = (tmp_path / "out.jsonl").read_text()
+    assert key not in written
+    assert "The key is [redacted]." in written
+
+
 def test_the_request_file_has_one_line_per_item(tmp_path: Path) -> None:
     with recorded_extractor() as extractor:
         count = write_requests([*ITEMS[:3], ITEMS[0]], extractor, tmp_path / "requests.jsonl")
