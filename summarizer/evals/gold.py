@@ -25,7 +25,8 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer.errors import ConfigError
 from summarizer.evals.matching import assign
-from summarizer.numbers import Mention, find_numbers, same_written
+from summarizer.grounding import stated_number
+from summarizer.numbers import same_written
 from summarizer.schema import Metric
 
 
@@ -67,11 +68,6 @@ def load_gold(path: Path) -> dict[str, tuple[GoldTuple, ...]]:
     return gold
 
 
-def _one_number(text: str) -> Mention | None:
-    found = find_numbers(text.strip())
-    return found[0] if len(found) == 1 else None
-
-
 def _normal(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -99,8 +95,8 @@ class GoldMatch:
 
 def match_gold(metrics: list[Metric], gold: tuple[GoldTuple, ...]) -> list[GoldMatch]:
     """The one-to-one pairs of metrics and gold tuples that write the same number."""
-    ours = [_one_number(m.value_text) for m in metrics]
-    theirs = [_one_number(t.value_text) for t in gold]
+    ours = [stated_number(m.value_text) for m in metrics]
+    theirs = [stated_number(t.value_text) for t in gold]
 
     def edge(i: int, j: int) -> bool:
         a, b = ours[i], theirs[j]

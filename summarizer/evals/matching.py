@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from summarizer.grounding import stated_number
 from summarizer.numbers import Mention, find_numbers
 
 _FAMILY = {"%": "%", "x": "x", "pp": "points", "points": "points", None: ""}
@@ -70,8 +71,8 @@ def quantity(mention: Mention) -> Quantity:
 
 def quantity_of(text: str) -> Quantity | None:
     """The quantity `text` writes when it writes exactly one number ("74.8%", "3x", "7B")."""
-    found = find_numbers(text.strip())
-    return quantity(found[0]) if len(found) == 1 else None
+    mention = stated_number(text)
+    return quantity(mention) if mention is not None else None
 
 
 def quantities(text: str) -> list[Quantity]:
