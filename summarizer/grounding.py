@@ -120,6 +120,10 @@ class SourceText:
         form = normal_form(label)
         return next(self._whole_spans(form), None) if form else None
 
+    def states(self, label: str | None) -> bool:
+        """Whether the source states `label` (see `span`); None is no label."""
+        return label is not None and self.span(label) is not None
+
     def own(self, label: str) -> str | None:
         """`label` as the source writes it: unchanged when its words are the source's, letter
         for letter (punctuation between them aside), else the source's span; None when the

@@ -29,14 +29,10 @@ def grounded_results(record: Record) -> list[Metric]:
     the labels its source states."""
     source = SourceText(record.source.text)
     return [
-        m.model_copy(update={f: None for f in LABELS if not _stated(getattr(m, f), source)})
+        m.model_copy(update={f: None for f in LABELS if not source.states(getattr(m, f))})
         for m in record.headline_metrics
         if m.grounded and m.value is not None
     ]
-
-
-def _stated(label: str | None, source: SourceText) -> bool:
-    return label is not None and source.span(label) is not None
 
 
 def result_phrase(

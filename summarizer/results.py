@@ -148,7 +148,7 @@ class _Lazy:
     def states(self, name: str) -> bool:
         if self._read is None:
             self._read = SourceText(self.text)
-        return self._read.span(name) is not None
+        return self._read.states(name)
 
 
 def _matches(wanted: str, metric: Metric, source: _Lazy | None) -> bool:

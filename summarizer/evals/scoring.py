@@ -243,7 +243,7 @@ def score_case(case: Case, line: Record | ErrorLine | None) -> CaseScore:
         "_precise": float(len(pairs)),
         "_extracted": float(len(metrics)),
         "_labels": float(len(named)),
-        "_labels_stated": float(sum(source_text.span(label) is not None for label in named)),
+        "_labels_stated": float(sum(source_text.states(label) for label in named)),
         "prose_numbers_unstated": float(len(invented)),
     }
     violations = case_checks(line, in_source, rendered)
