@@ -101,12 +101,20 @@ def parse_line(entry: Entry) -> Record | ErrorLine | Problem:
         return Problem(location=entry.location, message="not a JSON object")
     data = _upgrade(entry.data)
     try:
-        return _current(_LINE.validate_python(data), entry.location)
+        return _current(_LINE.validate_python(data), entry.location, entry.text)
     except ValidationError as exc:
         return Problem(location=entry.location, message=invalid_because(exc))
 
 
-def _current(line: Record | ErrorLine, location: Location) -> Record | ErrorLine | Problem:
+def _current(
+    line: Record | ErrorLine, location: Location, text: str
+) -> Record | ErrorLine | Problem:
+    if _lone_surrogate(text):
+        return Problem(
+            location=location,
+            message="holds a lone surrogate escape (such as \\udfff), which is no text: nothing "
+            "can show or write it; extract its item again",
+        )
     if not _newer(line.schema_version):
         return line
     return Problem(
@@ -114,6 +122,22 @@ def _current(line: Record | ErrorLine, location: Location) -> Record | ErrorLine
         message=f"written by record schema {line.schema_version}, newer than this "
         f"summarizer's {SCHEMA_VERSION}; upgrade summarizer to read it",
     )
+
+
+def _lone_surrogate(text: str) -> bool:
+    """Whether a line's JSON holds a `\\uD800`-`\\uDFFF` escape that is not half of a pair:
+    JSON reads it, but no UTF-8 output can hold it, so one such line would stop a digest,
+    an export or a resume when written. Decoded again only for the rare line with such an
+    escape."""
+    if "\\ud" not in text and "\\uD" not in text:
+        return False
+    try:
+        json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON: the parse names it
+    return False
 
 
 def _parsed(
@@ -132,7 +156,7 @@ def _parsed(
             entry = _entry(path, number, text, last)
             yield location, text, parse_line(entry), entry.torn
         else:
-            yield location, text, _current(line, location), False
+            yield location, text, _current(line, location, text), False
 
 
 def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineReading:

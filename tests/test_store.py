@@ -214,3 +214,26 @@ def test_a_failed_rewrite_leaves_no_half_written_tmp(
     monkeypatch.undo()
     assert path.read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.lock"]
+
+
+def test_a_line_with_a_lone_surrogate_costs_that_line_only(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+
+    good = [json.loads(line.model_dump_json()) for line in rules_lines(seed_rows()[:2])]
+    good[0]["source"]["title"] = "Bad \udfff title"
+    path = tmp_path / "out.jsonl"
+    # As json.dumps writes it: the lone surrogate as the escape \udfff, ASCII otherwise.
+    path.write_text("".join(json.dumps(line) + "\n" for line in good))
+    reading = read_lines(path)
+    assert [line.source.title for line in reading.lines] == [good[1]["source"]["title"]]
+    assert [p.location.line for p in reading.problems] == [1]
+    assert "lone surrogate" in reading.problems[0].message
+    runner = CliRunner()
+    for command in (["digest", str(path)], ["export", str(path), "--format", "csv", "-o",
+                                            str(tmp_path / "csv")]):  # fmt: skip
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert "lone surrogate" in result.stderr
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 1
