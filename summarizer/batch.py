@@ -31,6 +31,7 @@ from summarizer.errors import ConfigError, ExtractionError, ProviderError, Trunc
 from summarizer.extractor import Extractor, build_request
 from summarizer.grounding import ground
 from summarizer.item import Item, Location, Problem
+from summarizer.labels import paper_name
 from summarizer.providers.base import Request
 from summarizer.providers.openai import (
     OpenAIBackend,
@@ -227,7 +228,7 @@ def _line(
         if isinstance(exc, TruncatedOutputError):
             error = exc
         return extractor.error_line(item, error)
-    grounded = ground(extraction, request.sentences)
+    grounded = ground(extraction, request.sentences, paper_name(item.title, item.text))
     if grounded.problems:
         message = "values not in the text (no re-ask in a batch): " + "; ".join(grounded.problems)
         return extractor.error_line(item, ExtractionError(message, 1, raw, usage))

@@ -17,6 +17,7 @@ from summarizer.config import Settings
 from summarizer.errors import ExtractionError, ProviderError, SummarizerError
 from summarizer.grounding import Grounded, ground
 from summarizer.item import Item
+from summarizer.labels import paper_name
 from summarizer.prompt import Prompt, load_prompt
 from summarizer.providers import (
     Backend,
@@ -173,20 +174,21 @@ class Extractor:
             item, self.prompt, self.settings.metrics_only, self.policy, prompted
         )
         sentences = request.sentences
+        paper = paper_name(item.title, item.text)
         if request.metrics_only and prompted and not request.candidates:
             completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
         else:
             completion = self.backend.complete(request)
         usage, attempts = completion.usage, completion.attempts
         completion = replace(completion, extraction=self.mask(completion.extraction))
-        grounded = ground(completion.extraction, sentences)
+        grounded = ground(completion.extraction, sentences, paper)
         first_problems = len(grounded.problems)
         if grounded.to_reask and self.policy.may_reask_grounding(attempts):
             retry, spent = self._reask(request, completion, grounded.to_reask, attempts)
             usage, attempts = usage + spent.usage, attempts + spent.attempts
             if retry is not None:
                 retry = replace(retry, extraction=self.mask(retry.extraction))
-                again = ground(retry.extraction, sentences)
+                again = ground(retry.extraction, sentences, paper)
                 if len(again.to_reask) <= len(grounded.to_reask):
                     completion, grounded = retry, again
         return self.record(

@@ -37,6 +37,8 @@ SCHEMA_VERSION = "3.1"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_METRICS = 4
 _SHORT, _LONG = 120, 400
+# The most characters a label or name keeps (longer ones are cut, with an ellipsis).
+SHORT_CHARS = _SHORT
 
 
 def _clip(limit: int) -> Callable[[str], str]:

@@ -122,7 +122,7 @@ def test_gold_scores_count_headlines_stated_values_and_labels() -> None:
     item = _item(text)
     gold = (
         GoldTuple(value_text="74.8%", quote="Qwen-VL reaches 74.8% on MathVista.",
-                  metric="accuracy", benchmark="MathVista", subject="Qwen-VL", kind="result",
+                  metric="accuracy", benchmark="MMMU", subject="Qwen-VL", kind="result",
                   headline=True),
     )  # fmt: skip
     case = Case(id="x", item=item, reference=parse_reference("iv) 74.8% on MathVista."), gold=gold)
@@ -130,7 +130,7 @@ def test_gold_scores_count_headlines_stated_values_and_labels() -> None:
     scores = score_case(case, _faked(item, answer)).scores
     assert scores["gold_headline_recall"] == 1.0
     assert scores["gold_precision"] == 0.5  # the learning rate is no result
-    assert scores["_benchmark_agree"] == 0.0  # null against "MathVista"
+    assert scores["_benchmark_agree"] == 0.0  # the sentence's "MathVista" against "MMMU"
     assert scores["_subject_agree"] == 1.0
 
 

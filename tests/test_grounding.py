@@ -132,16 +132,26 @@ def _labelled(text: str, **labels: str | None) -> Metric:
     return ground(Extraction(headline_metrics=[metric]), split_sentences(text)).metrics[0]
 
 
-def test_labels_are_written_as_the_source_writes_them_or_named_unstated() -> None:
+def test_a_grounded_metrics_benchmark_and_subject_are_the_sentences() -> None:
     text = "Thanos-7B reaches 74.8% on MATH-500 and beats Llama 3 on MathVista testmini."
-    found = _labelled(text, value="74.8%", benchmark="math 500", subject="Thanos-7B models")
-    assert (found.benchmark, found.subject, found.unstated_labels) == ("MATH-500", "Thanos-7B", [])
     invented = _labelled(text, value="74.8%", benchmark="MMLU", subject="GPT-4")
-    # The invented subject falls back on the name the sentence gives; no benchmark does.
-    assert (invented.subject, invented.unstated_labels) == ("Thanos-7B", ["benchmark"])
+    assert (invented.benchmark, invented.subject, invented.unstated_labels) == (
+        "MATH-500",
+        "Thanos-7B",
+        [],
+    )
+
+
+def test_other_labels_are_written_as_the_source_writes_them_or_named_unstated() -> None:
+    text = "Thanos-7B reaches 74.8% on MATH-500 and beats Llama 3 on MathVista testmini."
+    snapped = _labelled(text, value="74.8%", comparison="Llama 3 models")
+    assert (snapped.comparison, snapped.unstated_labels) == ("Llama 3", [])
+    # An ungrounded metric keeps the model's labels, checked like any others.
+    made_up = _labelled(text, value="99%", benchmark="math 500", subject="GPT-4")
+    assert (made_up.benchmark, made_up.unstated_labels) == ("MATH-500", ["subject"])
     # "model" inside "models" is not stated: a label starts and ends on the source's word ends.
-    plural = _labelled("Our models reach 74.8% on MATH-500.", value="74.8%", subject="Our model")
-    assert plural.unstated_labels == ["subject"]
+    plural = _labelled("Our models reach 74.8% on MATH-500.", value="74.8%", comparison="model")
+    assert plural.unstated_labels == ["comparison"]
 
 
 def test_a_vague_subject_or_a_sizes_benchmark_falls_back_on_the_sentence() -> None:

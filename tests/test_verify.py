@@ -59,19 +59,33 @@ def _record(answer: Extraction, text: str = TEXT) -> Record:
         return extractor.extract(_item(text))
 
 
-def test_a_label_the_source_does_not_state_is_no_result_on_it() -> None:
+def test_a_label_the_model_invents_is_replaced_by_the_sentences_own() -> None:
     record = _record(_answer(benchmark="MMLU", subject="GPT-4"))
     metric = record.headline_metrics[0]
     assert metric.grounded
-    assert metric.unstated_labels == ["benchmark", "subject"]
-    assert record.grounding.unstated_labels == 2
-    assert verify(record) == []  # the record says so: no false claim
+    assert (metric.benchmark, metric.unstated_labels) == ("MathVista", [])
+    assert verify(record) == []
     assert find_results("MMLU", [record]) == []
-    assert [r.value_text for r in find_results("MMLU", [record], include_unstated=True)] == [
-        "74.8%"
-    ]
+    assert [r.value_text for r in find_results("MathVista", [record])] == ["74.8%"]
     assert "MMLU" not in render_markdown([record])
     assert "GPT-4" not in render_markdown([record])
+
+
+def test_a_label_the_source_does_not_state_is_no_result_on_it() -> None:
+    record = _record(_answer(comparison="GPT-4"))
+    metric = record.headline_metrics[0]
+    assert metric.unstated_labels == ["comparison"]
+    assert record.grounding.unstated_labels == 1
+    assert verify(record) == []  # the record says so: no false claim
+    assert "GPT-4" not in render_markdown([record])
+    # A label edited in by hand, not flagged, is a false claim.
+    edited = record.model_copy(update={"headline_metrics": [
+        metric.model_copy(update={"benchmark": "MMLU"})]})  # fmt: skip
+    assert [p.field for p in verify(edited)] == ["headline_metrics[0].benchmark"]
+    assert find_results("MMLU", [edited]) == []
+    assert [r.value_text for r in find_results("MMLU", [edited], include_unstated=True)] == [
+        "74.8%"
+    ]
 
 
 def test_a_paraphrased_label_is_snapped_to_the_sources_own_words() -> None:
