@@ -5,7 +5,8 @@ numbered sentences and schema (the first value offered becomes a metric citing i
 after an optional fixed delay. A queue of faults (`401`, `429`, `500`, `timeout`, `drop`,
 `malformed`, `truncated`, `invalid`, `hang` (never answers), `trickle` (a body at one byte a
 second), `echo401` (a 401 whose text repeats the request's headers, key included), `html` (a
-200 that is an HTML page)) is served first, one per request; `always` serves one fault to every
+200 that is an HTML page), `garbage`, `choices_str`, `error200`, `no_choices` (200 bodies that
+are no chat completion)) is served first, one per request; `always` serves one fault to every
 request after that (an outage). Run it as a script for the benchmark and the signal tests:
 `python tests/stub_server.py --delay 0.2 --port-file PORT [--always FAULT]`.
 """
@@ -114,6 +115,16 @@ class LoopbackServer:
         self.server.server_close()
 
 
+# 200 bodies that are JSON but no chat completion: the SDK builds them without validating.
+_NOT_COMPLETIONS = {
+    "garbage": b"\x8f\xff{not json at all",
+    "choices_str": b'{"id": "x", "object": "chat.completion", "choices": "nope"}',
+    "error200": b'{"error": {"message": "model overloaded", "type": "server_error"}}',
+    "no_choices": b'{"id": "x", "object": "chat.completion", "created": 0, "model": "m", '
+    b'"choices": []}',
+}
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """An HTTP/1.1 handler that logs nothing and sends whole bodies with their length."""
 
@@ -190,6 +201,9 @@ class Stub(LoopbackServer):
                 if fault in {"401", "429", "500"}:
                     payload = {"error": {"message": f"stub fault {fault}", "type": "stub"}}
                     self._send(int(fault), json.dumps(payload).encode(), {"Retry-After": "0"})
+                    return
+                if fault in _NOT_COMPLETIONS:
+                    self._send(200, _NOT_COMPLETIONS[fault])
                     return
                 if fault == "malformed":
                     self._send(200, b'{"id": "chatcmpl-stub", "choices": [')

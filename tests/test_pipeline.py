@@ -225,6 +225,17 @@ def test_an_outage_trips_the_breaker_and_blames_no_item(
     assert len(stub.requests) == BREAKER_LIMIT * 2  # each item: one try and one retry
 
 
+@pytest.mark.parametrize("fault", ["garbage", "choices_str", "error200", "no_choices"])
+def test_an_endpoint_answering_200_without_completions_trips_the_breaker(
+    stub: Stub, items: list[Item], tmp_path: Path, fault: str
+) -> None:
+    stub.always = fault
+    result = extract_many(items, settings_for(stub, concurrency=1), output=tmp_path / "out")
+    assert result.stopped is not None
+    assert "something other than a chat completion" in str(result.stopped)
+    assert (result.summary.failed, result.summary.pending) == (0, 20)
+
+
 def test_a_failure_between_successes_is_the_items_own(
     stub: Stub, items: list[Item], tmp_path: Path
 ) -> None:

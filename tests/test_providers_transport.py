@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import httpx2
 import openai
 import pytest
@@ -24,15 +27,26 @@ def ask(transport: Transport) -> object:
     )
 
 
-def test_retry_after_header_sets_the_wait(stub: Stub) -> None:
-    transport = transport_for(stub, retry_max_wait_s=60)
+def _wait_for(transport: Transport, retry_after: str) -> float:
     response = httpx2.Response(
-        429, headers={"retry-after": "7"}, request=httpx2.Request("POST", stub.base_url)
+        429, headers={"retry-after": retry_after}, request=httpx2.Request("POST", "http://x")
     )
     error = openai.RateLimitError("slow down", response=response, body=None)
     state = RetryCallState(Retrying(), None, (), {})
     state.set_exception((type(error), error, None))
-    assert transport._wait(state) == 7.0
+    return transport._wait(state)
+
+
+def test_retry_after_header_sets_the_wait(stub: Stub) -> None:
+    transport = transport_for(stub, retry_max_wait_s=60)
+    assert _wait_for(transport, "7") == 7.0
+    # An HTTP date (RFC 9110): the seconds until then, capped like any wait.
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= _wait_for(transport, soon) <= 30
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+    assert _wait_for(transport, later) == 60
+    past = format_datetime(datetime.now(UTC) - timedelta(hours=2), usegmt=True)
+    assert _wait_for(transport, past) == 0.0
 
 
 def test_a_server_error_is_retried_and_then_answered(stub: Stub) -> None:
@@ -53,4 +67,22 @@ def test_retries_stop_at_their_bound(stub: Stub) -> None:
     with pytest.raises(ProviderError, match="HTTP 500") as caught:
         ask(transport_for(stub, max_transport_retries=2))
     assert caught.value.attempts == 3
+    assert len(stub.requests) == 3
+
+
+@pytest.mark.parametrize("fault", ["garbage", "choices_str", "error200", "no_choices"])
+def test_a_200_that_is_no_completion_is_retried_and_then_answered(stub: Stub, fault: str) -> None:
+    stub.faults.extend([fault, fault])
+    ask(transport_for(stub))
+    assert len(stub.requests) == 3
+
+
+@pytest.mark.parametrize("fault", ["choices_str", "error200", "no_choices"])
+def test_a_200_that_is_never_a_completion_is_one_clear_provider_error(
+    stub: Stub, fault: str
+) -> None:
+    stub.always = fault
+    with pytest.raises(ProviderError, match="something other than a chat completion") as raised:
+        ask(transport_for(stub, max_transport_retries=2))
+    assert "attribute" not in str(raised.value)
     assert len(stub.requests) == 3

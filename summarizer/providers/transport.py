@@ -1,7 +1,8 @@
 """Send one chat completion request, retrying what the transport got wrong, never the answer.
 
 Retried, with tenacity's exponential backoff and jitter (honouring `Retry-After`): 408, 409, 429
-and 5xx answers, timeouts, dropped connections, and 2xx bodies that are not a chat completion.
+and 5xx answers, timeouts, dropped connections, and 2xx bodies that are not a chat completion
+(not JSON, not UTF-8, an error object, `choices` missing, empty or not a list: `is_completion`).
 Not retried: 401, 403 and 404, which no item can get past (`FatalProviderError`). Retries stop
 at `max_transport_retries`, at the item's deadline, or as soon as the endpoint's process is known
 to be gone. Every message is redacted of the key.
@@ -9,9 +10,11 @@ to be gone. Every message is redacted of the key.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import openai
@@ -58,20 +61,49 @@ class _NotACompletion(Exception):
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError):
         return True
-    if isinstance(exc, json.JSONDecodeError | _NotACompletion):
+    if isinstance(exc, _NotACompletion):
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
     return False
 
 
+def is_completion(response: object) -> bool:
+    """Whether a 2xx body is a chat completion one can read: the SDK passes non-JSON bodies on
+    as text and builds JSON ones without validating them, so `{"choices": "nope"}`, an error
+    object or empty `choices` arrive as a `ChatCompletion` that fails only when read."""
+    if not isinstance(response, ChatCompletion):
+        return False
+    try:
+        choices = response.choices
+        if not isinstance(choices, list) or not choices:
+            return False
+        message = choices[0].message
+        return isinstance(message.content, str | None) and isinstance(
+            message.tool_calls, list | None
+        )
+    except (AttributeError, TypeError):
+        return False
+
+
 def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds a `Retry-After` header asks for: a number of seconds or an HTTP date (RFC 9110
+    section 10.2.3); None without a readable one."""
     response = getattr(exc, "response", None)
     header = response.headers.get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(header)) if header is not None else None
-    except ValueError:
+    if header is None:
         return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; an obsolete form may omit the zone
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class Transport:
@@ -121,10 +153,13 @@ class Transport:
                     self.provider,
                     retrying.statistics.get("attempt_number", 1),
                 )
-            response = self.client.chat.completions.create(
-                **kwargs, timeout=min(self._timeout, left)
-            )
-            if not isinstance(response, ChatCompletion):  # the SDK passes non-JSON bodies on
+            try:
+                response = self.client.chat.completions.create(
+                    **kwargs, timeout=min(self._timeout, left)
+                )
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a JSON type, bad bytes
+                raise _NotACompletion(f"a body that is not JSON ({type(exc).__name__})") from exc
+            if not is_completion(response):
                 raise _NotACompletion(response)
             return response
 
@@ -150,7 +185,7 @@ class Transport:
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
             ) from None
-        except (openai.APIError, json.JSONDecodeError) as exc:
+        except openai.APIError as exc:
             raise ProviderError(
                 self._redact(f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}"),
                 self.provider,
