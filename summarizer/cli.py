@@ -26,6 +26,7 @@ from summarizer.cli_common import (
     ProviderOpt,
     app,
     choice,
+    existing,
     friendly,
     options,
     read_items,
@@ -240,6 +241,8 @@ def eval_(
         request_options=options(option or []),
         prompt=prompt,
     )
+    if predictions is not None:
+        existing([predictions])
     command = "summarize eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "summarize eval"
     failed: list[str] = []
     broken: list[str] = []
@@ -319,6 +322,8 @@ def validate(
     from summarizer.display import report, say
     from summarizer.validate import validate_file
 
+    if file.is_dir() or not file.exists():  # a pipe or /dev/stdin is read like a file
+        existing([file])
     checked = validate_file(file, claims=not schema_only)
     for problem in checked.invalid:
         report(problem)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -100,3 +102,42 @@ def test_every_aggregate_carries_an_interval_and_counts_print_whole(tmp_path: Pa
     order = [markdown.index(h) for h in ("## Checks", "## Numbers", "## Labels", "## Prose",
                                          "## Cost", "## Run")]  # fmt: skip
     assert order == sorted(order)
+
+
+def test_a_report_that_cannot_be_written_is_one_line_and_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    under_a_file = tmp_path / "file"
+    under_a_file.write_text("x")
+    result = runner.invoke(
+        app, ["eval", "seed_digest", "--provider", "rules", "--out", str(under_a_file / "r")]
+    )
+    assert result.exit_code == 2
+    assert "cannot write the report (Not a directory); choose another --out" in result.stderr
+    assert "Traceback" not in result.stderr
+    # A full disk: the earlier report stays whole, no temporary file is left.
+    out = ["--out", str(tmp_path / "reports")]
+    assert runner.invoke(app, ["eval", "seed_digest", "--provider", "rules", *out]).exit_code == 0
+    folder = tmp_path / "reports" / "seed_digest.rules"
+    before = (folder / "report.json").read_text()
+
+    def full(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    again = runner.invoke(app, ["eval", "seed_digest", "--provider", "rules", *out])
+    monkeypatch.undo()
+    assert again.exit_code == 2
+    assert "cannot write the report (No space left on device)" in again.stderr
+    assert (folder / "report.json").read_text() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+def test_a_folder_given_as_predictions_or_to_validate_is_one_line(tmp_path: Path) -> None:
+    for args in (["eval", "seed_digest", "--predictions", str(tmp_path)],
+                 ["validate", str(tmp_path)]):  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert f"{tmp_path}: is a folder" in result.stderr
+    missing = runner.invoke(app, ["validate", str(tmp_path / "none.jsonl")])
+    assert (missing.exit_code, "no such file" in missing.stderr) == (2, True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from summarizer.errors import ConfigError
@@ -32,13 +34,33 @@ mark{background:#ffe58a}mark.bad{background:#ffb3b3}.failed{color:#b00}small{col
 
 
 def write_reports(report: EvalReport, folder: Path) -> list[Path]:
-    """Write the three report files into `folder`; returns their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "report.json", folder / "report.md", folder / "report.html"]
-    paths[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    paths[1].write_text(render_markdown(report), encoding="utf-8")
-    paths[2].write_text(render_html(report), encoding="utf-8")
-    return paths
+    """Write the three report files into `folder`, each whole or not at all (a full disk
+    leaves the earlier file, not half of a new one); returns their paths. A folder that cannot
+    be written is a `ConfigError` naming it."""
+    texts: dict[Path, Callable[[], str]] = {
+        folder / "report.json": lambda: report.model_dump_json(indent=2),
+        folder / "report.md": lambda: render_markdown(report),
+        folder / "report.html": lambda: render_html(report),
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in texts.items():
+            _write_whole(path, text())
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"{folder}: cannot write the report ({why}); choose another --out"
+        ) from None
+    return list(texts)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def report_folder(out: Path, report: EvalReport) -> tuple[Path, bool]:
