@@ -80,9 +80,9 @@ _EXPERIMENTS_ON = re.compile(
     re.IGNORECASE,
 )
 _SCORE_NAME = re.compile(
-    r"((?:[A-Z][\w.\-/]*\s?){1,3})\s(?:accuracy|score|scores|performance|pass@\d+|success rate)\b"
+    r"((?:[A-Z][\w.\-/]*\s?){1,3})\s(?:accuracy|score|performance|pass@\d+|success rate)\b"
 )
-_SCORE_AFTER = re.compile(r"\s(?:accuracy|score|performance|pass@)")
+_SCORE_AFTER = re.compile(r"\s(?:accuracy|score|performance|pass@\d+)\b")
 _TEST_SET = re.compile(
     r"(?:tasks?|benchmarks?|evaluations?|datasets?|suites?|sets?|splits?|leaderboards?|arena|"
     r"distribution|rendering|generation|understanding|reasoning|retrieval|translation|"
@@ -93,6 +93,7 @@ _NOT_A_SET = frozenset(
     {"its", "average", "top", "up", "par", "contrast", "addition", "particular", "total", "this",
      "that", "these", "which", "order", "terms"}
 )  # fmt: skip
+_OWNS = re.compile(r"(?: (?:model|method|system))?'s (?:(?:score|accuracy) of )?")
 _THAT_ACHIEVES = re.compile(
     r"\b([a-z][\w\-]* [a-z][\w\-]*) (?:that|which) (?:achieve|reach|attain|obtain|score)s?\b"
 )
@@ -253,6 +254,10 @@ def subject_of(
     if is_size(mention) and (size := _subject_of_size(text, mention, found)):
         return size
     low, high = clause(text, mention.start, mention.end)
+    # "close to the Transformer model's 37.31": whose number it is, right before it.
+    owner = next((n for n in found if _OWNS.fullmatch(text, n.end, mention.start)), None)
+    if owner is not None and owner.start >= low:
+        return owner.text
     subject, as_object = _named_before(text, found, low, mention.start)
     if subject is not None and not as_object:
         return subject
@@ -344,16 +349,22 @@ def _subject_of_size(text: str, mention: Mention, found: list[Name]) -> str | No
     return None
 
 
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
 def paper_name(title: str | None, text: str) -> str | None:
     """The name a paper gives its own work: a title's head before ":" that is a name (one word,
     or one with a capital past its first letter or a digit: "PrefixQuant", "Multi-SWE-bench";
-    not "Beyond Fine-tuning"), else the acronym the text defines for what it proposes ("we
-    propose ... (EAST)"), else the name it proposes ("we introduce ThoughtMani")."""
+    not "Beyond Fine-tuning") that the text writes too (a title's "Craw4LLM" is not its text's
+    "Crawl4LLM"), else the acronym the text defines for what it proposes ("we propose ...
+    (EAST)"), else the name it proposes ("we introduce ThoughtMani")."""
     head = (title or "").split(":")[0].strip() if ":" in (title or "") else ""
     words = head.split()
-    if len(words) == 1 or (
+    named = len(words) == 1 or (
         0 < len(words) <= 3 and any(any(c.isupper() or c.isdigit() for c in w[1:]) for w in words)
-    ):
+    )
+    if named and _letters(head) in _letters(text):
         return head
     for pattern in (_PROPOSED_ACRONYM, _PROPOSED):
         found = pattern.search(text)

@@ -78,7 +78,8 @@ def test_a_subject_is_the_clauses_own_name_not_a_baseline_or_a_benchmark() -> No
 
 
 def test_a_paper_names_its_own_work_in_its_title_or_its_text() -> None:
-    assert paper_name("PrefixQuant: Static Quantization Beats Dynamic", "") == "PrefixQuant"
+    text = "PrefixQuant eliminates outliers."
+    assert paper_name("PrefixQuant: Static Quantization Beats Dynamic", text) == "PrefixQuant"
     text = "We propose Entropy-Based Adaptive Weighting for Self-Training (EAST), a method."
     assert paper_name("Entropy-Based Adaptive Weighting for Self-Training", text) == "EAST"
     assert (
@@ -135,3 +136,14 @@ def test_a_benchmark_phrase_stops_before_what_it_consists_of() -> None:
 def test_what_a_system_achieves_is_not_the_system() -> None:
     text = "The SongGen mode achieves a Frechet Audio Distance (FAD) of 1.87."
     assert subject_of(text, _number(text, "1.87")) == "SongGen"
+
+
+def test_a_title_name_the_text_does_not_write_is_not_the_papers_name() -> None:
+    text = "This paper presents Crawl4LLM, an efficient web crawling method."
+    assert paper_name("Craw4LLM: Efficient Web Crawling for LLM Pretraining", text) == "Crawl4LLM"
+
+
+def test_a_possessive_right_before_the_number_says_whose_it_is() -> None:
+    text = "MoM scores 36.04 on recall-intensive tasks, close to the Transformer model's 37.31."
+    assert subject_of(text, _number(text, "37.31")) == "Transformer"
+    assert subject_of(text, _number(text, "36.04")) == "MoM"
