@@ -6,6 +6,7 @@ This module holds the entry point and the commands that read and extract; `cli_r
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import typer
 
 from summarizer.cli_common import (
     BaseUrlOpt,
+    ItemStream,
     ModelOpt,
     ModelPathOpt,
     ModeOpt,
@@ -150,12 +152,13 @@ def extract(
         metrics_only=metrics_only or None,
         prompt=prompt,
     )
-    items, skipped = read_items(paths)
-    items = items[:limit] if limit is not None else items
+    stream = ItemStream(paths)
+    items = itertools.islice(stream, limit)
     bar = Bar(resolve_provider(settings), output)
     try:
+        # Lines are counted, not kept: memory is bounded by the work in flight, not the input.
         result = extract_many(
-            items, settings, output=output, retry_failed=retry_failed, progress=bar
+            items, settings, output=output, retry_failed=retry_failed, progress=bar, keep=False
         )
     except KeyboardInterrupt:
         bar.stop()
@@ -168,11 +171,11 @@ def extract(
     finally:
         bar.stop()
     summary = result.summary
-    say(f"{summary}, unreadable {skipped} -> {output}")
+    say(f"{summary}, unreadable {stream.skipped} -> {output}")
     if result.stopped is not None:
         error("stopped", str(result.stopped))
         raise typer.Exit(3)
-    if not summary.complete or skipped:
+    if not summary.complete or stream.skipped:
         raise typer.Exit(1)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
@@ -108,6 +108,27 @@ def show_progress_logs() -> None:
     toolkit.setLevel(logging.INFO)
     if not any(isinstance(h, Say) for h in toolkit.handlers):
         toolkit.addHandler(Say())
+
+
+class ItemStream:
+    """The items of `paths`, read as they are iterated (once): unreadable ones are reported on
+    stderr and counted in `skipped`. Memory is one file's text, not every item of the input."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Item]:
+        from summarizer.display import report
+        from summarizer.item import Item
+        from summarizer.sources import iter_read
+
+        for entry in iter_read(self.paths):
+            if isinstance(entry, Item):
+                yield entry
+            else:
+                report(entry)
+                self.skipped += entry.severity == "error"
 
 
 def read_items(paths: list[str]) -> tuple[list[Item], int]:

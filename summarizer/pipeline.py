@@ -113,8 +113,11 @@ def extract_many(
     retry_failed: bool = False,
     progress: Progress | None = None,
     extractor: Extractor | None = None,
+    keep: bool = True,
 ) -> RunResult:
     """Extract every item; with `output`, append JSONL lines and skip items already there.
+    Without `keep`, the lines are written and counted but not kept in the result (a run over a
+    large input then holds only the items left to run and those in flight).
 
     A failing item becomes an `ErrorLine` and the run goes on; an unusable endpoint stops the
     run (see `RunResult.stopped`). The model is only started when there is work. Pass an
@@ -143,7 +146,7 @@ def extract_many(
         for line in _supervised(outcomes, result, stopping):
             if sink is not None:
                 sink.write(line)
-            _count(line, result)
+            _count(line, result, keep)
             if progress is not None:
                 progress.advance(line)
     except FatalProviderError as exc:  # the backend could not even start
@@ -281,15 +284,17 @@ def _one(
         return _Outcome(extractor.error_line(item, exc), exc)
 
 
-def _count(line: Line, result: RunResult) -> None:
+def _count(line: Line, result: RunResult, keep: bool) -> None:
     summary = result.summary
     summary.pending -= 1
     if isinstance(line, Record):
-        result.records.append(line)
+        if keep:
+            result.records.append(line)
         summary.done += 1
         summary.usage += line.provenance.usage
     else:
-        result.errors.append(line)
+        if keep:
+            result.errors.append(line)
         summary.failed += 1
         summary.usage += line.usage
         summary.failed_usage += line.usage

@@ -290,7 +290,9 @@ def open_output(path: Path, retry_failed: bool = False) -> Output:
 
 def _fill(output: Output, retry_failed: bool) -> None:
     path = output.path
-    keep: list[str] = []
+    # The lines a rewrite keeps, held only with `retry_failed`: a resume reads a large output
+    # for its keys alone, and the rare rewrite for an old or torn line reads it again.
+    keep: list[str] | None = [] if retry_failed else None
     old: dict[str, list[str]] = {}
     unreadable: list[Problem] = []
     for _, text, line, torn in _parsed(path):
@@ -307,7 +309,8 @@ def _fill(output: Output, retry_failed: bool) -> None:
             output.failed.add(line.key)
         else:
             output.done.add(line.key)
-        keep.append(text)
+        if keep is not None:
+            keep.append(text)
     for version, lines in old.items():
         output.moved_to = _set_aside(path, version, lines)
         output.outdated += len(lines)
@@ -323,7 +326,17 @@ def _fill(output: Output, retry_failed: bool) -> None:
             path, len(unreadable), unreadable[0],
         )  # fmt: skip
     if retry_failed or old or _torn(path):
-        _rewrite(path, keep)
+        _rewrite(path, keep if keep is not None else _kept(path))
+
+
+def _kept(path: Path) -> list[str]:
+    """The lines of `path` a rewrite without `retry_failed` keeps: records and error lines of
+    this schema and unreadable lines, not torn ones."""
+    return [
+        text
+        for _, text, line, torn in _parsed(path)
+        if not torn and (isinstance(line, Problem) or line.schema_version == SCHEMA_VERSION)
+    ]
 
 
 def _set_aside(path: Path, version: str, lines: list[str]) -> Path:

@@ -71,6 +71,18 @@ def test_every_item_written_once_and_failures_recorded(
     assert result.summary.usage.prompt_tokens == spent >= 19 * 100
 
 
+def test_without_keep_lines_are_written_and_counted_not_held(
+    stub: Stub, items: list[Item], tmp_path: Path
+) -> None:
+    stub.faults.extend(["500", "500"])
+    out = tmp_path / "out.jsonl"
+    streamed = iter(items)  # any iterable: the CLI passes the reader's stream
+    result = extract_many(streamed, settings_for(stub, concurrency=1), output=out, keep=False)
+    assert (result.records, result.errors) == ([], [])
+    assert (result.summary.done, result.summary.failed, len(lines_of(out))) == (19, 1, 20)
+    assert result.summary.usage.prompt_tokens >= 19 * 100
+
+
 def test_rerun_skips_done_and_retry_failed_reruns_errors(
     stub: Stub, items: list[Item], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ import io
 import os
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from summarizer import Item, read
 from summarizer.candidates import find_candidates
 from summarizer.sentences import split_sentences
-from summarizer.sources.reader import parse_text
+from summarizer.sources.reader import parse_text, read_file
 
 
 def test_directory_is_walked_and_files_recognised_by_content(fixtures: Path) -> None:
@@ -196,3 +197,40 @@ def test_text_after_a_json_array_is_named(tmp_path: Path) -> None:
     assert [(p.location.line, p.message, p.severity) for p in reading.problems] == [
         (3, "text after the end of the JSON array; ignored", "warning")
     ]
+
+
+def _as_text(path: Path) -> list[object]:
+    """What the whole-text path reads from `path`'s content."""
+    return [e.model_dump() for e in parse_text(path.read_bytes().decode("utf-8-sig"), str(path))]
+
+
+@pytest.mark.parametrize(
+    "name", ["seed_digest.txt", "2024-09-05.md", "2024-09-09.md", "2025-03-11.md", "2025-10-30.md",
+             "variants.md", "empty_digest.md"],
+)  # fmt: skip
+def test_a_digest_file_read_a_line_at_a_time_is_read_as_its_whole_text(
+    fixtures: Path, name: str
+) -> None:
+    path = fixtures / name
+    assert [e.model_dump() for e in read_file(path)] == _as_text(path)
+
+
+def test_a_streamed_digest_keeps_odd_line_ends_dates_and_refusals(tmp_path: Path) -> None:
+    rows = (
+        "| Title | Authors | Summary |\n|---|---|---|\n"
+        "| A (2502.00001) | X | It gains 3%.\u2028Yes. |\r\n"
+    )
+    path = tmp_path / "d.md"
+    path.write_bytes(
+        ("\ufeff# Papers for 2025-02-20\n" + rows + "| B | Y | Z\r| C | D | E |").encode()
+    )
+    assert [e.model_dump() for e in read_file(path)] == _as_text(path)
+    assert next(e for e in read_file(path) if isinstance(e, Item)).digest_date == date(2025, 2, 20)
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(rows.encode() + b"| B | Y | caf\xe9 |\n")
+    assert [str(p) for p in read_file(bad)] == [
+        f"{bad}:4: error: not UTF-8 (byte 0xe9); re-save the file as UTF-8"
+    ]
+    binary = tmp_path / "nul.md"
+    binary.write_bytes(rows.encode() + b"| B | Y | Z\x00 |\n")
+    assert [p.message for p in read_file(binary)] == ["binary file, skipped"]  # type: ignore[union-attr]

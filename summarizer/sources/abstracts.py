@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from summarizer.item import Item, Location, Problem, find_arxiv_id
+from summarizer.sources.lines import iter_lines
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _SPACES = re.compile(r"\s+")
@@ -44,7 +45,7 @@ def _read_json(text: str, path: str) -> Iterator[Item | Problem]:
     if isinstance(whole, dict):
         yield _from_object(whole, Location(path=path, line=_first_line(text)))
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         if not line.strip():
             continue
         location = Location(path=path, line=number)

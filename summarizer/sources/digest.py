@@ -8,11 +8,12 @@ chatty preambles, markdown italics and runs of spaces.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import PurePath
 
 from summarizer.item import Item, Location, Problem, find_arxiv_id
+from summarizer.sources.lines import iter_lines
 
 _HEADING_DATE = re.compile(r"^#+\s*Papers for\s+(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 _NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -31,17 +32,22 @@ _ITALICS = re.compile(r"(?<![\w*])([*_])(?!\s)([^*_\n]+?)(?<!\s)\1(?![\w*])")
 
 def looks_like_digest(text: str) -> bool:
     """True when `text` holds a digest table header or a `Papers for DATE` heading."""
-    return bool(_HEADING_DATE.search(text)) or any(
-        _HEADER.match(line) for line in text.splitlines()
-    )
+    return bool(_HEADING_DATE.search(text)) or any(_HEADER.match(line) for line in iter_lines(text))
 
 
 def read_digest(text: str, path: str) -> Iterator[Item | Problem]:
     """Yield one `Item` per table row, or a `Problem` for a row that cannot be parsed."""
-    day = _digest_date(text, path)
+    return read_digest_lines(iter_lines(text), path, digest_day(text, path))
+
+
+def read_digest_lines(
+    lines: Iterable[str], path: str, day: date | None
+) -> Iterator[Item | Problem]:
+    """`read_digest` over the digest's lines (as `str.splitlines` gives them), dated `day`: a
+    large file is read a line at a time."""
     columns: list[str] = []
     rows = 0
-    for line_no, row in _logical_rows(text.splitlines()):
+    for line_no, row in _logical_rows(lines):
         if _HEADER.match(row):
             columns = [c.strip().lower() for c in _split_cells(row)]
             continue
@@ -57,7 +63,13 @@ def read_digest(text: str, path: str) -> Iterator[Item | Problem]:
         )
 
 
-def _digest_date(text: str, path: str) -> date | None:
+def has_heading_date(line: str) -> bool:
+    """Whether `line` is a "# Papers for DATE" heading (the date `digest_day` reads)."""
+    return _HEADING_DATE.search(line) is not None
+
+
+def digest_day(text: str, path: str) -> date | None:
+    """The digest's date: its "# Papers for DATE" heading, else a date in the file name."""
     match = _HEADING_DATE.search(text) or _NAME_DATE.search(PurePath(path).name)
     if not match:
         return None
@@ -67,7 +79,7 @@ def _digest_date(text: str, path: str) -> date | None:
         return None
 
 
-def _logical_rows(lines: list[str]) -> Iterator[tuple[int, str]]:
+def _logical_rows(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """Join continuation lines (wrapped titles) onto the table row they belong to.
 
     A row may omit its leading `|`, as GitHub-flavoured Markdown allows: an unindented line

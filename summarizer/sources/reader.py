@@ -18,7 +18,14 @@ from typing import BinaryIO
 
 from summarizer.item import Item, Location, Problem
 from summarizer.sources.abstracts import read_atom, read_json, read_text
-from summarizer.sources.digest import looks_like_digest, read_digest
+from summarizer.sources.digest import (
+    digest_day,
+    has_heading_date,
+    looks_like_digest,
+    read_digest,
+    read_digest_lines,
+)
+from summarizer.sources.lines import iter_lines
 
 Parser = Callable[[str, str], Iterator[Item | Problem]]
 
@@ -132,9 +139,56 @@ def read_file(path: Path, max_input_bytes: int = MAX_INPUT_BYTES) -> Iterator[It
     name = shown(path)
     try:
         with path.open("rb") as stream:
-            yield from _read_stream(stream, name, max_input_bytes)
+            regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+            size = os.fstat(stream.fileno()).st_size
+            digest = regular and size <= max_input_bytes and _is_digest(stream, name)
+            if digest:
+                yield from _read_digest_lines(stream, name)
+            else:
+                yield from _read_stream(stream, name, max_input_bytes)
     except OSError as exc:
         yield _problem(name, f"cannot read: {exc.strerror or exc}")
+
+
+_HEAD_BYTES = 64 * 1024
+
+
+def _is_digest(stream: BinaryIO, name: str) -> bool:
+    """Whether the file's first 64 KiB read as a digest (the stream is left at its start)."""
+    head = stream.read(_HEAD_BYTES)
+    stream.seek(0)
+    if _unicode_codec(head) is not None or b"\x00" in head:
+        return False
+    text = head.decode("utf-8-sig", "ignore")  # "ignore": a character cut at the end
+    return _parser_for(text, name) is read_digest
+
+
+def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
+    """A digest file a line at a time, in two passes: the first refuses it whole as
+    `_read_stream` would (binary, not UTF-8) and finds its date, the second reads its rows.
+    Memory is one line and one item, not the file: a 50 MB digest read whole is 100 MB of text."""
+    day_line = ""
+    for number, raw in enumerate(stream, start=1):
+        if b"\x00" in raw:
+            yield _problem(name, "binary file, skipped")
+            return
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield Problem(
+                location=Location(path=name, line=number),
+                message=f"not UTF-8 (byte {raw[exc.start]:#04x}); re-save the file as UTF-8",
+            )
+            return
+        if not day_line and has_heading_date(line):
+            day_line = line
+    stream.seek(0)
+    lines = (
+        piece
+        for number, raw in enumerate(stream, start=1)
+        for piece in iter_lines(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+    )
+    yield from read_digest_lines(lines, name, digest_day(day_line, name))
 
 
 def shown(path: Path) -> str:
@@ -168,6 +222,7 @@ def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Pro
             "UTF-8",
         )
         return
+    del data  # the text is what is read from here on: one copy of the file, not two
     yield from parse_text(text, name)
 
 
