@@ -382,6 +382,10 @@ def comparison_of(text: str, mention: Mention) -> str | None:
     if not found:
         return None
     words = list(itertools.takewhile(lambda w: not w[0].isdigit(), found.group(1).split()))
+    if words:  # "over GPT-4o." ends the sentence, not the name
+        words[-1] = words[-1].rstrip(".")
+    while words and (not words[-1] or words[-1].lower() in _DANGLING):
+        words.pop()
     while words and words[-1].lower() in _DANGLING:
         words.pop()
     return " ".join(words) or None

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from summarizer.grounding import LABELS, SourceText, sentence_numbers, unstated_numbers
+from summarizer.item import find_arxiv_id
+from summarizer.markdown import cell
 from summarizer.numbers import Mention
 from summarizer.schema import Metric, Record
 from summarizer.sentences import split_sentences
@@ -103,8 +105,8 @@ def render_markdown(records: Iterable[Record]) -> str:
         out += [heading, "", "| Title | Authors | Summary |", "|-------|---------|---------|"]
         for record in group:
             source = record.source
-            title = _cell(source.title) + _links(source.arxiv_id)
-            cells = (title, _cell(", ".join(source.authors)), _cell(summary_text(record)))
+            title = cell(source.title) + _links(source.arxiv_id)
+            cells = (title, cell(", ".join(source.authors)), cell(summary_text(record)))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
@@ -138,7 +140,7 @@ _STYLE = (
 def _row_html(record: Record) -> str:
     source = record.source
     title = html.escape(source.title)
-    if source.arxiv_id:
+    if source.arxiv_id and find_arxiv_id(source.arxiv_id) == source.arxiv_id:
         title = f'<a href="https://arxiv.org/abs/{html.escape(source.arxiv_id)}">{title}</a>'
     parts, notes = [], []
     for marker, text in summary_parts(record).items():
@@ -177,13 +179,9 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _cell(text: str) -> str:
-    """Text made safe for one table cell: no line breaks, pipes escaped as the reader expects."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def _links(arxiv_id: str | None) -> str:
-    if not arxiv_id:
+    # Only an arXiv identifier goes into a URL: a record edited by hand could hold anything.
+    if not arxiv_id or find_arxiv_id(arxiv_id) != arxiv_id:
         return ""
     return (
         f" (Read more on [arXiv](https://arxiv.org/abs/{arxiv_id}) or "

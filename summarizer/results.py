@@ -26,6 +26,7 @@ from typing import Literal
 from summarizer.errors import ConfigError
 from summarizer.grounding import SourceText, normal_form
 from summarizer.item import Problem
+from summarizer.markdown import cell
 from summarizer.schema import Metric, Record
 from summarizer.spreadsheet import safe_row
 from summarizer.store import read_records
@@ -123,7 +124,7 @@ def render(results: list[Result], fmt: Format = "table") -> str:
              "evidence")  # fmt: skip
     lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
     for row in rows:
-        cells = [" ".join(str(row[c] or "").split()).replace("|", "\\|") for c in shown]
+        cells = [cell(str(row[c] or "")) for c in shown]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

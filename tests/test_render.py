@@ -51,6 +51,22 @@ def test_pipes_and_line_breaks_stay_inside_their_cell() -> None:
     assert "Pipes | and breaks." in item.text
 
 
+def test_markup_and_a_forged_arxiv_id_are_inert_and_read_back_as_written() -> None:
+    record = rules_lines(seed_rows()[:1])[0]
+    assert isinstance(record, Record)
+    forged = "2502.13923) [x](javascript:alert(1)"
+    title = "<b>Bold</b> [link](javascript:alert(1)) Title"
+    source = record.source.model_copy(update={"title": title, "arxiv_id": forged})
+    hostile = record.model_copy(update={"source": source})
+    markdown, page = render_markdown([hostile]), render_html([hostile])
+    assert "javascript:alert(1)" not in markdown.replace("\\](javascript:alert(1))", "")
+    assert forged not in markdown
+    assert "arxiv.org" not in page  # no link at all for an id that is no arXiv id
+    (item,) = parse_text(markdown, "rendered.md")
+    assert isinstance(item, Item)
+    assert item.title == title  # read back as written
+
+
 def test_the_summary_has_the_hand_written_shape_and_only_grounded_numbers() -> None:
     record = model_records()[0]
     metric = record.headline_metrics[0]

@@ -127,3 +127,23 @@ def test_a_paragraph_after_the_table_is_not_a_row() -> None:
     entries = list(read_digest(text, "d.md"))
     assert [e.title for e in entries if isinstance(e, Item)] == ["A"]
     assert not [e for e in entries if isinstance(e, Problem)]
+
+
+def test_a_paper_titled_title_is_a_paper_not_a_header() -> None:
+    text = (
+        "| Title | Authors | Summary |\n|---|---|---|\n"
+        "| Title | Summary | A Summary of 3% gains. |\n"
+        "| Next | B | It works. |\n"
+    )
+    found = list(read_digest(text, "d.md"))
+    assert [getattr(e, "title", None) for e in found] == ["Title", "Next"]
+    # A header with a separator row after it still opens a new table.
+    again = text + "| Title | Link | Summary |\n|---|---|---|\n| C | x | Y. |\n"
+    assert [getattr(e, "title", None) for e in read_digest(again, "d.md")][-1] == "C"
+
+
+def test_a_header_without_a_summary_column_says_so() -> None:
+    (problem, *_) = read_digest(
+        "| Title | Authors | Summary notes |\n|---|---|---|\n| A | B | C |\n", "d.md"
+    )
+    assert "names no Summary column" in str(problem)

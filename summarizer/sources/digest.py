@@ -27,6 +27,7 @@ _MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 _PREAMBLE = re.compile(
     r"^(?:here(?:'s| is) (?:a |the )?(?:concise |brief |short )?summary\b[^:]*:\s*)", re.IGNORECASE
 )
+_ESCAPED = re.compile(r"\\([<>\[\]])")
 _ITALICS = re.compile(r"(?<![\w*])([*_])(?!\s)([^*_\n]+?)(?<!\s)\1(?![\w*])")
 
 
@@ -47,9 +48,25 @@ def read_digest_lines(
     large file is read a line at a time."""
     columns: list[str] = []
     rows = 0
-    for line_no, row in _logical_rows(lines):
+    # After the first table, a row that looks like a header ("| Title | ... Summary ... |": a
+    # paper titled "Title") is a header only when a separator row follows it, as in Markdown.
+    held: tuple[int, str] | None = None
+    for line_no, row in _with_end(lines):
+        if held is not None:
+            held_no, held_row = held
+            held = None
+            if row is not None and _SEPARATOR.match(row):
+                columns = _columns(held_row)
+                continue
+            rows += 1
+            yield _parse_row(held_row, columns, day, Location(path=path, line=held_no))
+        if row is None:
+            break
         if _HEADER.match(row):
-            columns = [c.strip().lower() for c in _split_cells(row)]
+            if columns:
+                held = (line_no, row)
+            else:
+                columns = _columns(row)
             continue
         if not columns or _SEPARATOR.match(row):
             continue
@@ -61,6 +78,16 @@ def read_digest_lines(
             message="digest has no paper rows",
             severity="warning",
         )
+
+
+def _with_end(lines: Iterable[str]) -> Iterator[tuple[int, str | None]]:
+    """The logical rows, then `(0, None)`: the end, where a held row is let go."""
+    yield from _logical_rows(lines)
+    yield 0, None
+
+
+def _columns(header: str) -> list[str]:
+    return [c.strip().lower() for c in _split_cells(header)]
 
 
 def has_heading_date(line: str) -> bool:
@@ -114,7 +141,12 @@ def _parse_row(
     row: str, columns: list[str], day: date | None, location: Location
 ) -> Item | Problem:
     cells = _split_cells(row)
-    if "summary" not in columns or len(cells) < len(columns):
+    if "summary" not in columns:
+        return Problem(
+            location=location,
+            message=f"the table's header names no Summary column (it has {', '.join(columns)})",
+        )
+    if len(cells) < len(columns):
         return Problem(
             location=location,
             message=f"table row has {len(cells)} cells, expected {len(columns)}",
@@ -145,7 +177,12 @@ def _parse_row(
 
 def _clean_title(cell: str) -> str:
     title = _without_links(cell.strip())
-    return " ".join(_MD_LINK.sub(r"\1", title).split())
+    return _unescaped(" ".join(_MD_LINK.sub(r"\1", title).split()))
+
+
+def _unescaped(text: str) -> str:
+    """`text` without the backslashes `summarize digest` writes before `<`, `>`, `[`, `]`."""
+    return _ESCAPED.sub(r"\1", text) if "\\" in text else text
 
 
 def _without_links(title: str) -> str:
@@ -162,4 +199,4 @@ def _clean_summary(cell: str) -> str:
     text = _PREAMBLE.sub("", " ".join(cell.split()))
     if "*" in text or "_" in text:  # the italics pattern is slow to scan, and rarely needed
         text = _ITALICS.sub(r"\2", text)
-    return text.strip()
+    return _unescaped(text.strip())
