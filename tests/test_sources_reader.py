@@ -234,3 +234,22 @@ def test_a_streamed_digest_keeps_odd_line_ends_dates_and_refusals(tmp_path: Path
     binary = tmp_path / "nul.md"
     binary.write_bytes(rows.encode() + b"| B | Y | Z\x00 |\n")
     assert [p.message for p in read_file(binary)] == ["binary file, skipped"]  # type: ignore[union-attr]
+
+
+def test_entries_of_a_folder_that_cannot_be_read_are_named_not_passed_over(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "paper.txt").write_text((fixtures / "2502.13347.txt").read_text())
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "broken.md").symlink_to(tmp_path / "nowhere.md")
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    started = time.monotonic()
+    reading = read([tmp_path])
+    assert time.monotonic() - started < 5  # the pipe, with no writer, is not opened
+    assert len(reading.items) == 1
+    assert {(Path(p.location.path).name, p.severity, p.message) for p in reading.problems} == {
+        ("broken.md", "warning", "broken symbolic link, skipped"),
+        ("loop.md", "warning", "symbolic link loop, skipped"),
+        ("pipe.md", "warning",
+         "a named pipe inside a folder is not read; name it on the command line to read it"),
+    }  # fmt: skip

@@ -7,6 +7,7 @@ path: at most `MAX_INPUT_BYTES` of an input are ever held, and an item whose tex
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -117,13 +118,37 @@ def _read_path(raw: str, limit: int) -> Iterator[Item | Problem]:
         yield _problem(shown(path), f"cannot read: {exc.strerror or exc}")
         return
     if stat.S_ISDIR(mode):
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            if file.suffix.lower() in _SUFFIXES and not _hidden(file, path):
+        for file in sorted(path.rglob("*")):
+            if file.suffix.lower() not in _SUFFIXES or _hidden(file, path):
+                continue
+            if file.is_file():
                 yield from read_file(file, limit)
+            elif (why := _not_read(file)) is not None:
+                yield Problem(
+                    location=Location(path=shown(file), line=1), message=why, severity="warning"
+                )
     elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
         yield from read_file(path, limit)  # a pipe such as <(cat f), or a device, is streamed
     else:
         yield _problem(shown(path), "not a file, folder or pipe; skipped")
+
+
+def _not_read(file: Path) -> str | None:
+    """Why an entry of a folder that has an input's name is not read; None for a folder."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop, skipped"
+        if file.is_symlink():
+            return "broken symbolic link, skipped"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        # Reading a pipe waits for a writer: in a folder walk that could hang the run.
+        return "a named pipe inside a folder is not read; name it on the command line to read it"
+    return "not a regular file (a device or a socket), skipped"
 
 
 def _problem(path: str, message: str) -> Problem:
