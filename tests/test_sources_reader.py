@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer import Item, read
+from summarizer import Item, Problem, read
 from summarizer.candidates import find_candidates
 from summarizer.sentences import split_sentences
-from summarizer.sources.reader import parse_text, read_file
+from summarizer.sources.reader import Reading, parse_text, read_file
 
 
 def test_directory_is_walked_and_files_recognised_by_content(fixtures: Path) -> None:
@@ -227,10 +227,13 @@ def test_a_streamed_digest_keeps_odd_line_ends_dates_and_refusals(tmp_path: Path
     assert [e.model_dump() for e in read_file(path)] == _as_text(path)
     assert next(e for e in read_file(path) if isinstance(e, Item)).digest_date == date(2025, 2, 20)
     bad = tmp_path / "bad.md"
-    bad.write_bytes(rows.encode() + b"| B | Y | caf\xe9 |\n")
-    assert [str(p) for p in read_file(bad)] == [
-        f"{bad}:4: error: not UTF-8 (byte 0xe9); re-save the file as UTF-8"
-    ]
+    bad.write_bytes(rows.encode() + b"| B | Y | caf\xe9 |\n| C | Z | Fine. |\n")
+    read_back = list(read_file(bad))
+    problems = [str(p) for p in read_back if isinstance(p, Problem)]
+    assert problems[0] == (
+        f"{bad}:4: error: not UTF-8 (byte 0xe9); line skipped, re-save the file as UTF-8"
+    )
+    assert [i.title for i in read_back if isinstance(i, Item)][-1] == "C"
     binary = tmp_path / "nul.md"
     binary.write_bytes(rows.encode() + b"| B | Y | Z\x00 |\n")
     assert [p.message for p in read_file(binary)] == ["binary file, skipped"]  # type: ignore[union-attr]
@@ -253,3 +256,34 @@ def test_entries_of_a_folder_that_cannot_be_read_are_named_not_passed_over(
         ("pipe.md", "warning",
          "a named pipe inside a folder is not read; name it on the command line to read it"),
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".md"])
+def test_a_bad_byte_in_one_line_costs_that_line_only(tmp_path: Path, suffix: str) -> None:
+    if suffix == ".jsonl":
+        good = [b'{"abstract": "We gain 9%%.", "title": "Good %d"}' % n for n in range(3)]
+        bad = b'{"abstract": "Caf\xe9 5%.", "title": "Bad"}'
+        body = b"\n".join([good[0], bad, good[1], good[2]]) + b"\n"
+    else:
+        head = b"| Title | Authors | Summary |\n|---|---|---|\n"
+        good = [b"| Good %d | A | We gain 9%%. |" % n for n in range(3)]
+        body = head + b"\n".join([good[0], b"| Bad | A | Caf\xe9 5%. |", good[1], good[2]])
+    path = tmp_path / f"mixed{suffix}"
+    path.write_bytes(body + b"\n")
+    # Through a file (a digest is streamed) and through a pipe (read whole): the same answer.
+    for reading in (read([path]), _read_piped(path)):
+        assert [i.title for i in reading.items] == ["Good 0", "Good 1", "Good 2"]
+        (problem,) = reading.problems
+        assert problem.location.line == (2 if suffix == ".jsonl" else 4)
+        assert problem.message.startswith("not UTF-8 (byte 0xe9); line skipped")
+
+
+def _read_piped(path: Path) -> Reading:
+    fifo = path.with_name(path.stem + "_pipe" + path.suffix)
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    writer.start()
+    try:
+        return read([fifo])
+    finally:
+        writer.join()

@@ -79,8 +79,38 @@ def _read_array(text: str, path: str) -> Iterator[Item | Problem]:
             value, pos = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError) as exc:
             yield Problem(location=location, message=_invalid(exc))
-            return
+            # A bad element costs itself only, when its end can be found (a 5,000-digit number
+            # is well-formed JSON that Python will not read); otherwise the rest is unreadable.
+            end = _element_end(text, pos)
+            if end is None:
+                return
+            pos = end
+            continue
         yield _from_object(value, location)
+
+
+def _element_end(text: str, start: int) -> int | None:
+    """Where the JSON value starting at `start` ends, by its brackets and strings alone (one
+    pass, no parsing); None when it does not end before an unmatched `]` or the text does."""
+    depth, at, length = 0, start, len(text)
+    while at < length:
+        char = text[at]
+        if char == '"':
+            at += 1
+            while at < length and text[at] != '"':
+                at += 2 if text[at] == "\\" else 1
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            if depth == 0:
+                return at  # the array's own "]": the value ran up to it
+            depth -= 1
+            if depth == 0:
+                return at + 1
+        elif char == "," and depth == 0:
+            return at
+        at += 1
+    return None
 
 
 def _invalid(exc: ValueError | RecursionError) -> str:

@@ -12,7 +12,7 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -189,10 +189,10 @@ def _is_digest(stream: BinaryIO, name: str) -> bool:
 
 
 def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
-    """A digest file a line at a time, in two passes: the first refuses it whole as
-    `_read_stream` would (binary, not UTF-8) and finds its date, the second reads its rows.
+    """A digest file a line at a time, in two passes: the first refuses it whole if binary, names
+    each line that is not UTF-8 and finds its date, the second reads its rows.
     Memory is one line and one item, not the file: a 50 MB digest read whole is 100 MB of text."""
-    day_line = ""
+    day_line, bad = "", set()
     for number, raw in enumerate(stream, start=1):
         if b"\x00" in raw:
             yield _problem(name, "binary file, skipped")
@@ -200,18 +200,20 @@ def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
-            yield Problem(
-                location=Location(path=name, line=number),
-                message=f"not UTF-8 (byte {raw[exc.start]:#04x}); re-save the file as UTF-8",
-            )
-            return
+            yield _bad_line(name, number, raw[exc.start])  # a bad byte costs its row only
+            bad.add(number)
+            continue
         if not day_line and has_heading_date(line):
             day_line = line
     stream.seek(0)
     lines = (
         piece
         for number, raw in enumerate(stream, start=1)
-        for piece in iter_lines(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+        for piece in (
+            [""]
+            if number in bad
+            else iter_lines(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+        )
     )
     yield from read_digest_lines(lines, name, digest_day(day_line, name))
 
@@ -240,15 +242,49 @@ def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Pro
     try:
         text = data.decode(codec or "utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        yield Problem(
-            location=Location(path=name, line=line),
-            message=f"not {codec or 'UTF-8'} (byte {data[exc.start]:#04x}); re-save the file as "
-            "UTF-8",
-        )
-        return
+        head = data[:_HEAD_BYTES].decode("utf-8-sig", "replace")
+        if codec is None and _by_line(head, name):
+            # One item a line (JSON Lines, a digest's rows): a bad byte costs its line only.
+            text = yield from _decoded_lines(data, name)
+        else:
+            line = data.count(b"\n", 0, exc.start) + 1
+            yield Problem(
+                location=Location(path=name, line=line),
+                message=f"not {codec or 'UTF-8'} (byte {data[exc.start]:#04x}); re-save the file "
+                "as UTF-8",
+            )
+            return
     del data  # the text is what is read from here on: one copy of the file, not two
     yield from parse_text(text, name)
+
+
+def _by_line(head: str, name: str) -> bool:
+    """Whether a file whose text starts with `head` holds one item a line: JSON Lines (not one
+    JSON document) or a digest."""
+    parser = _parser_for(head, name)
+    if parser is read_digest:
+        return True
+    return parser is read_json and head.lstrip().startswith("{") and "\n{" in head.strip()
+
+
+def _decoded_lines(data: bytes, name: str) -> Generator[Problem, None, str]:
+    """The text of `data` with each line that is not UTF-8 left empty (so the others keep
+    their numbers), yielding one problem for each such line."""
+    lines = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+        except UnicodeDecodeError as exc:
+            yield _bad_line(name, number, raw[exc.start])
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _bad_line(name: str, number: int, byte: int) -> Problem:
+    return Problem(
+        location=Location(path=name, line=number),
+        message=f"not UTF-8 (byte {byte:#04x}); line skipped, re-save the file as UTF-8",
+    )
 
 
 # Byte-order marks of the other Unicode encodings: such a file is text, not binary (UTF-32
