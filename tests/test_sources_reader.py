@@ -287,3 +287,29 @@ def _read_piped(path: Path) -> Reading:
         return read([fifo])
     finally:
         writer.join()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".md"])
+def test_a_nul_past_a_files_first_8000_bytes_costs_its_line_not_the_file(
+    tmp_path: Path, suffix: str
+) -> None:
+    many = 200  # about 10 KB of good lines first: the file opens as text
+    if suffix == ".jsonl":
+        lines = [b'{"abstract": "We gain 9%%.", "title": "Good %d"}' % n for n in range(many)]
+        lines.insert(192, b'{"abstract": "Bad\x00 5%.", "title": "Bad"}')
+    else:
+        rows = [
+            b"| Good %d | Author | We gain 9%% on a benchmark, today. |" % n for n in range(many)
+        ]
+        lines = [b"| Title | Authors | Summary |", b"|---|---|---|", *rows]
+        lines.insert(192, b"| Bad | A | Bad\x00 5%. |")
+    path = tmp_path / f"nul{suffix}"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for reading in (read([path]), _read_piped(path)):
+        assert len(reading.items) == many
+        (problem,) = reading.problems
+        assert (problem.location.line, problem.message) == (193, "holds a NUL byte; line skipped")
+    # In the first 8,000 bytes, a NUL still marks a binary file, refused whole.
+    head = tmp_path / f"head{suffix}"
+    head.write_bytes(lines[0] + b"\x00\n" + b"\n".join(lines[1:]))
+    assert [p.message for p in read([head]).problems] == ["binary file, skipped"]

@@ -176,13 +176,16 @@ def read_file(path: Path, max_input_bytes: int = MAX_INPUT_BYTES) -> Iterator[It
 
 
 _HEAD_BYTES = 64 * 1024
+# A NUL in a file's first 8,000 bytes makes it binary (git's test); one further on costs the
+# line it is on, in a file of one item a line.
+_BINARY_PROBE = 8000
 
 
 def _is_digest(stream: BinaryIO, name: str) -> bool:
     """Whether the file's first 64 KiB read as a digest (the stream is left at its start)."""
     head = stream.read(_HEAD_BYTES)
     stream.seek(0)
-    if _unicode_codec(head) is not None or b"\x00" in head:
+    if _unicode_codec(head) is not None or b"\x00" in head[:_BINARY_PROBE]:
         return False
     text = head.decode("utf-8-sig", "ignore")  # "ignore": a character cut at the end
     return _parser_for(text, name) is read_digest
@@ -194,13 +197,10 @@ def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
     Memory is one line and one item, not the file: a 50 MB digest read whole is 100 MB of text."""
     day_line, bad = "", set()
     for number, raw in enumerate(stream, start=1):
-        if b"\x00" in raw:
-            yield _problem(name, "binary file, skipped")
-            return
         try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            line = _line_text(raw, number)
         except UnicodeDecodeError as exc:
-            yield _bad_line(name, number, raw[exc.start])  # a bad byte costs its row only
+            yield _bad_line(name, number, exc)  # a bad byte costs its row only
             bad.add(number)
             continue
         if not day_line and has_heading_date(line):
@@ -209,11 +209,7 @@ def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
     lines = (
         piece
         for number, raw in enumerate(stream, start=1)
-        for piece in (
-            [""]
-            if number in bad
-            else iter_lines(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
-        )
+        for piece in ([""] if number in bad else iter_lines(_line_text(raw, number)))
     )
     yield from read_digest_lines(lines, name, digest_day(day_line, name))
 
@@ -236,16 +232,23 @@ def _read_stream(stream: BinaryIO, name: str, limit: int) -> Iterator[Item | Pro
         )
         return
     codec = _unicode_codec(data)
-    if codec is None and b"\x00" in data:
+    if codec is None and b"\x00" in data[:_BINARY_PROBE]:
         yield _problem(name, "binary file, skipped")
         return
     try:
+        if codec is None and b"\x00" in data:  # text that starts as text, a NUL further on
+            raise UnicodeDecodeError(
+                "utf-8", data, data.index(b"\x00"), data.index(b"\x00") + 1, "NUL"
+            )
         text = data.decode(codec or "utf-8-sig")
     except UnicodeDecodeError as exc:
         head = data[:_HEAD_BYTES].decode("utf-8-sig", "replace")
         if codec is None and _by_line(head, name):
             # One item a line (JSON Lines, a digest's rows): a bad byte costs its line only.
             text = yield from _decoded_lines(data, name)
+        elif exc.reason == "NUL":
+            yield _problem(name, "binary file, skipped")
+            return
         else:
             line = data.count(b"\n", 0, exc.start) + 1
             yield Problem(
@@ -273,18 +276,29 @@ def _decoded_lines(data: bytes, name: str) -> Generator[Problem, None, str]:
     lines = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         try:
-            lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            lines.append(_line_text(raw, number))
         except UnicodeDecodeError as exc:
-            yield _bad_line(name, number, raw[exc.start])
+            yield _bad_line(name, number, exc)
             lines.append("")
     return "\n".join(lines)
 
 
-def _bad_line(name: str, number: int, byte: int) -> Problem:
-    return Problem(
-        location=Location(path=name, line=number),
-        message=f"not UTF-8 (byte {byte:#04x}); line skipped, re-save the file as UTF-8",
-    )
+def _line_text(raw: bytes, number: int) -> str:
+    """One line of a file as text; a NUL byte or bytes that are not UTF-8 raise
+    `UnicodeDecodeError` (a NUL as the reason "NUL")."""
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        raise UnicodeDecodeError("utf-8", raw, at, at + 1, "NUL")
+    return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+
+
+def _bad_line(name: str, number: int, exc: UnicodeDecodeError) -> Problem:
+    if exc.reason == "NUL":
+        why = "holds a NUL byte; line skipped"
+    else:
+        byte = exc.object[exc.start]
+        why = f"not UTF-8 (byte {byte:#04x}); line skipped, re-save the file as UTF-8"
+    return Problem(location=Location(path=name, line=number), message=why)
 
 
 # Byte-order marks of the other Unicode encodings: such a file is text, not binary (UTF-32
