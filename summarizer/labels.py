@@ -46,6 +46,14 @@ _SIZE_WORD = re.compile(r"\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BM]")
 _MODEL_SIZE = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?[BMT]\b")
 # "3D", "4-bit", "5-shot": a number with what it counts, not a name.
 _MEASURE_WORD = re.compile(r"\d+(?:-?(?:bit|D|d|shot|way|layer|stage|hop|step|token|dim)s?)")
+# "LLM-based", "GPU-free": what kind of thing, not its name.
+_KIND_WORD = re.compile(r"-(?:based|like|style|aware|free|driven|level|scale|specific)$", re.I)
+# Names of measures, not of systems: "nDCG@10" (any "@"), "FID", "BLEU" ...
+_METRIC_NAMES = frozenset(
+    {"ndcg", "bleu", "rouge", "rouge-l", "f1", "auc", "auroc", "mrr", "map", "miou", "iou",
+     "fid", "fcd", "fad", "wer", "cer", "psnr", "ssim", "lpips", "elo", "em", "mae", "mse",
+     "rmse", "ppl", "tps", "tflops", "flops"}
+)  # fmt: skip
 _NUMBERISH = re.compile(r"[+\-]?\d[\d.,]*(?:x|X|%|K|M|B|k)?")
 # Capitalised words that open or join sentences rather than name something.
 _COMMON = frozenset(
@@ -82,7 +90,9 @@ _EXPERIMENTS_ON = re.compile(
 _SCORE_NAME = re.compile(
     r"((?:[A-Z][\w.\-/]*\s?){1,3})\s(?:accuracy|score|performance|pass@\d+|success rate)\b"
 )
-_SCORE_AFTER = re.compile(r"\s(?:accuracy|score|performance|pass@\d+)\b")
+_SCORE_AFTER = re.compile(
+    r"\s(?:accuracy|score|performance|pass@\d+)\b|\sscores\s(?:for|of|on|in)\b"
+)
 _TEST_SET = re.compile(
     r"(?:tasks?|benchmarks?|evaluations?|datasets?|suites?|sets?|splits?|leaderboards?|arena|"
     r"distribution|rendering|generation|understanding|reasoning|retrieval|translation|"
@@ -98,7 +108,7 @@ _THAT_ACHIEVES = re.compile(
     r"\b([a-z][\w\-]* [a-z][\w\-]*) (?:that|which) (?:achieve|reach|attain|obtain|score)s?\b"
 )
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|their)\b", re.IGNORECASE)
-_PARAMETER_WORD = re.compile(r"[\s-]param(?:eter)?s?\b")
+_PARAMETER_WORD = re.compile(r"[\s-](?:param(?:eter)?s?|model)\b")
 # What a name after these is: an object ("the accuracy of X", "improves NDCG@10"), an aside
 # ("(LLaMA-2-70B)"), rarely what a number is about.
 _OBJECT_BEFORE = re.compile(
@@ -132,7 +142,8 @@ _DANGLING = frozenset({"by", "on", "of", "in", "at", "to", "with", "and", "or", 
 # Subjects that name nothing in particular.
 GENERIC = frozenset(
     {"model", "models", "llm", "llms", "lm", "lms", "vlm", "vlms", "lvlm", "lvlms", "mllm",
-     "mllms", "method", "methods", "approach", "framework", "system",
+     "mllms", "language model", "language models", "large language models", "method",
+     "methods", "approach", "framework", "system",
      "baseline", "baselines", "ours", "our model", "our method", "the model", "the method",
      "proposed method", "the proposed method"}
 )  # fmt: skip
@@ -156,6 +167,8 @@ def is_size(mention: Mention) -> bool:
 def _name_like(word: str, opens: bool) -> bool:
     core = word.rstrip(".")
     if not core or _NUMBERISH.fullmatch(core) or _MEASURE_WORD.fullmatch(core):
+        return False
+    if _KIND_WORD.search(core) or "@" in core or core.lower() in _METRIC_NAMES:
         return False
     if any(c.isdigit() for c in core) and any(c.isalpha() for c in core):
         return True

@@ -147,3 +147,14 @@ def test_a_possessive_right_before_the_number_says_whose_it_is() -> None:
     text = "MoM scores 36.04 on recall-intensive tasks, close to the Transformer model's 37.31."
     assert subject_of(text, _number(text, "37.31")) == "Transformer"
     assert subject_of(text, _number(text, "36.04")) == "MoM"
+
+
+def test_measures_and_kinds_are_not_names_and_a_model_word_joins_a_size_to_its_name() -> None:
+    text = "ReasonIR-8B scores 29.9 nDCG@10 without a reranker and 36.9 nDCG@10 with one on BRIGHT."
+    assert subject_of(text, _number(text, "36.9")) == "ReasonIR-8B"
+    kinds = "Using Cyber-Zero, we train LLM-based agents that achieve up to 13.1% gains."
+    assert subject_of(kinds, _number(kinds, "13.1%")) == "Cyber-Zero"
+    size = "Across TritonBench and KernelBench, our 8B model AutoTriton matches larger models."
+    assert subject_of(size, _number(size, "8B")) == "AutoTriton"
+    scores = "We report Robustness and Compliance scores for 24 off-the-shelf models."
+    assert subject_of(scores, _number(scores, "24")) != "Compliance"
