@@ -35,6 +35,7 @@ from summarizer.config import Settings
 from summarizer.errors import ConfigError
 from summarizer.extractor import Extractor
 from summarizer.item import Item
+from summarizer.providers.transport import Transport
 from summarizer.store import read_lines
 
 MAX_REQUESTS = 50_000
@@ -109,7 +110,8 @@ def submit(
     max_bytes: int = MAX_BYTES,
 ) -> list[Submitted]:
     """Submit the items not yet in `output` nor in a batch awaiting collection."""
-    client = openai_backend(extractor).transport.client
+    transport = openai_backend(extractor).transport
+    client = transport.client
     state = load_state(output)
     settings = extractor.settings.model_dump(mode="json", exclude={"api_key"}, exclude_unset=True)
     if settings.get("base_url"):
@@ -125,9 +127,17 @@ def submit(
     todo = [item for item in items if extractor.key(item) not in skip]
     made: list[Submitted] = []
     for chunk, data in _chunks(todo, extractor, max_requests, max_bytes):
-        upload = client.files.create(file=("requests.jsonl", data), purpose="batch")
-        batch = client.batches.create(
-            input_file_id=upload.id, endpoint=ENDPOINT, completion_window="24h"
+        upload = transport.one_call(
+            client.files.create, file=("requests.jsonl", data), purpose="batch"
+        )
+        # Not retried: a create the endpoint made but did not confirm would be a second batch
+        # of the same items. A failed one leaves its items to the next submit.
+        batch = transport.one_call(
+            client.batches.create,
+            retry=False,
+            input_file_id=upload.id,
+            endpoint=ENDPOINT,
+            completion_window="24h",
         )
         made.append(Submitted(id=batch.id, input_file_id=upload.id, items=chunk))
         state.batches.append(made[-1])
@@ -154,26 +164,31 @@ def _chunks(
 
 def statuses(output: Path, extractor: Extractor) -> list[tuple[Submitted, Any]]:
     """Each recorded batch with what the API says of it now."""
-    client = openai_backend(extractor).transport.client
-    return [(b, client.batches.retrieve(b.id)) for b in load_state(output).batches]
+    transport = openai_backend(extractor).transport
+    return [(b, _retrieve(transport, b.id)) for b in load_state(output).batches]
+
+
+def _retrieve(transport: Transport, batch_id: str) -> Any:
+    return transport.one_call(transport.client.batches.retrieve, batch_id)
 
 
 def collect(output: Path, extractor: Extractor) -> Collected:
     """Read the answers of every finished batch not yet collected into `output`."""
-    client = openai_backend(extractor).transport.client
+    transport = openai_backend(extractor).transport
     state = load_state(output)
     result = Collected()
     for submitted in state.batches:
         if submitted.collected:
             continue
-        batch = client.batches.retrieve(submitted.id)
+        batch = _retrieve(transport, submitted.id)
         if batch.status not in FINISHED:
             result.pending += len(submitted.items)
             continue
         answered = Collected()
         for file_id in (batch.output_file_id, batch.error_file_id):
             if file_id:
-                _read(client.files.content(file_id).content, submitted, extractor, output, answered)
+                data = transport.one_call(transport.client.files.content, file_id).content
+                _read(data, submitted, extractor, output, answered)
         # Items the files do not answer (an expired or cancelled batch) stay pending.
         written = answered.done + answered.failed + answered.already + answered.pending
         answered.pending += max(len(submitted.items) - written, 0)
@@ -194,10 +209,10 @@ def _read(
 
 def cancel(output: Path, extractor: Extractor) -> list[str]:
     """Cancel every recorded batch that has not finished; returns their ids."""
-    client = openai_backend(extractor).transport.client
+    transport = openai_backend(extractor).transport
     cancelled = []
     for submitted, batch in statuses(output, extractor):
         if not submitted.collected and batch.status not in FINISHED:
-            client.batches.cancel(submitted.id)
+            transport.one_call(transport.client.batches.cancel, submitted.id)
             cancelled.append(submitted.id)
     return cancelled

@@ -1,7 +1,8 @@
 """A stub of the Files and Batches endpoints, written from OpenAI's API reference, for what this
 machine cannot reach: upload, create, retrieve, cancel, download. A batch finishes when it is
 first retrieved: each request is answered as `stub_server` answers online, unless the stub is
-told to expire the batch after some requests or to fail some of them into the error file."""
+told to expire the batch after some requests or to fail some of them into the error file, or
+to answer the next calls with HTTP errors (`errors`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class BatchStub(LoopbackServer):
         self.batches: dict[str, dict[str, Any]] = {}
         self.expire_after: int | None = None  # answer this many, then expire
         self.fail_every: int = 0  # put every Nth request into the error file
+        # HTTP statuses to answer the next requests with, in order (0: answer that one as usual)
+        self.errors: list[int] = []
         self.lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -69,8 +72,18 @@ class BatchStub(LoopbackServer):
         stub = self
 
         class Handler(QuietHandler):
+            def _fault(self) -> bool:
+                with stub.lock:
+                    status = stub.errors.pop(0) if stub.errors else None
+                if status:  # 0: this request is answered as usual
+                    body = {"error": {"message": f"stub fault {status}", "type": "stub"}}
+                    self._send(status, json.dumps(body).encode(), {"Retry-After": "0"})
+                return bool(status)
+
             def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers["Content-Length"]))
+                if self._fault():
+                    return
                 with stub.lock:
                     if self.path == "/v1/files":
                         self._json(stub._file(_upload(self.headers["Content-Type"], data), "batch"))
@@ -91,6 +104,8 @@ class BatchStub(LoopbackServer):
                         self._json({"error": {"message": "no such endpoint"}}, 404)
 
             def do_GET(self) -> None:
+                if self._fault():
+                    return
                 with stub.lock:
                     parts = self.path.split("/")
                     if self.path.startswith("/v1/batches/"):

@@ -12,7 +12,7 @@ import pytest
 from batch_stub import BatchStub
 from helpers import seed_rows
 
-from summarizer import Extractor, Settings, batch_api, read_lines
+from summarizer import Extractor, ProviderError, Settings, batch_api, read_lines
 from summarizer.batch_api import cancel, collect, load_state, statuses, submit
 
 ITEMS = seed_rows()
@@ -155,3 +155,54 @@ def test_url_credentials_never_reach_the_state_file(api: BatchStub, tmp_path: Pa
     assert "user:" not in state
     assert api.base_url in state
     assert secret not in made.stderr
+
+
+def test_a_500_on_status_collect_or_download_is_retried(api: BatchStub, tmp_path: Path) -> None:
+    settings = Settings(provider="openai", base_url=api.base_url, model="stub-model",
+                        max_transport_retries=2, retry_max_wait_s=0.01)  # fmt: skip
+    extractor = Extractor(settings)
+    out = tmp_path / "out.jsonl"
+    api.errors = [500]  # the upload
+    submit(ITEMS, extractor, out)
+    api.errors = [500, 502]  # the status
+    assert [batch.status for _, batch in statuses(out, extractor)] == ["in_progress"]
+    api.errors = [500, 500]  # retrieve, then the file download after another 500
+    assert collect(out, extractor).done == len(ITEMS)
+    assert written(out) == Counter({extractor.key(item): 1 for item in ITEMS})
+
+
+def test_an_endpoint_that_cannot_be_used_is_one_line_on_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+    from summarizer.providers.transport import Transport  # noqa: PLC0415
+
+    monkeypatch.setattr(Transport, "_wait", lambda self, state: 0.0)  # the retries, not the waits
+
+    runner = CliRunner()
+    out = str(tmp_path / "out.jsonl")
+    seed = str(Path(__file__).parent / "fixtures" / "seed_digest.txt")
+    closed = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
+    made = runner.invoke(app, ["batch", "submit", seed, "-o", out, "--base-url", closed,
+                               "--model", "m"])  # fmt: skip
+    assert made.exit_code == 2
+    assert len(made.stderr.strip().splitlines()) <= 2, made.stderr
+    assert "Traceback" not in made.stderr
+    assert "endpoint failed: APIConnectionError" in made.stderr
+
+
+def test_a_create_that_fails_is_not_retried_and_leaves_its_items_to_submit(
+    api: BatchStub, tmp_path: Path
+) -> None:
+    settings = Settings(provider="openai", base_url=api.base_url, model="stub-model",
+                        max_transport_retries=2, retry_max_wait_s=0.01)  # fmt: skip
+    extractor = Extractor(settings)
+    out = tmp_path / "out.jsonl"
+    api.errors = [0, 500]  # the upload is answered, the create fails once
+    with pytest.raises(ProviderError, match="HTTP 500"):
+        submit(ITEMS, extractor, out)
+    assert api.batches == {}  # one create asked, none made: not retried into a duplicate
+    assert load_state(out).batches == []
+    assert len(submit(ITEMS, extractor, out)) == 1  # the next submit sends them

@@ -15,7 +15,7 @@ import json
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -34,6 +34,7 @@ from summarizer.errors import FatalProviderError, ProviderError
 from summarizer.providers.deadline import Deadline, DeadlineClient
 from summarizer.redact import redact
 
+T = TypeVar("T")
 _RETRY_STATUS = {408, 409, 429}
 # No item can succeed while these hold: wrong key, no permission, unknown model or URL.
 _FATAL_STATUS = {401: "check OPENAI_API_KEY", 403: "check the key's permissions",
@@ -133,10 +134,28 @@ class Transport:
 
     def send(self, deadline: Deadline, **kwargs: Any) -> ChatCompletion:
         """One chat completion, retried within `deadline` (see module docstring)."""
+
+        def create(timeout: float) -> ChatCompletion:
+            try:
+                response = self.client.chat.completions.create(**kwargs, timeout=timeout)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a JSON type, bad bytes
+                raise _NotACompletion(f"a body that is not JSON ({type(exc).__name__})") from exc
+            if not isinstance(response, ChatCompletion) or not is_completion(response):
+                raise _NotACompletion(response)
+            return response
+
+        return self.call(deadline, create)
+
+    def call(
+        self, deadline: Deadline, operation: Callable[[float], T], tries: int | None = None
+    ) -> T:
+        """`operation(timeout)`, one request of the SDK (a chat completion, or a Files or
+        Batches call), retried within `deadline` as the module docstring says; its failure is
+        one `ProviderError` line, redacted, never the SDK's traceback."""
         retrying = Retrying(
             retry=retry_if_exception(_is_transient),
             stop=stop_any(
-                stop_after_attempt(self.settings.max_transport_retries + 1),
+                stop_after_attempt(tries or self.settings.max_transport_retries + 1),
                 _stop_when_gone(self._healthy),
                 _stop_at(deadline),
             ),
@@ -144,7 +163,7 @@ class Transport:
             reraise=True,
         )
 
-        def send(**kwargs: Any) -> Any:
+        def attempt() -> T:
             left = deadline.remaining()
             if left <= 0:
                 raise ProviderError(
@@ -153,19 +172,10 @@ class Transport:
                     self.provider,
                     retrying.statistics.get("attempt_number", 1),
                 )
-            try:
-                response = self.client.chat.completions.create(
-                    **kwargs, timeout=min(self._timeout, left)
-                )
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a JSON type, bad bytes
-                raise _NotACompletion(f"a body that is not JSON ({type(exc).__name__})") from exc
-            if not is_completion(response):
-                raise _NotACompletion(response)
-            return response
+            return operation(min(self._timeout, left))
 
         try:
-            response: ChatCompletion = retrying(send, **kwargs)
-            return response
+            return retrying(attempt)
         except openai.APIStatusError as exc:
             fatal = exc.status_code in _FATAL_STATUS
             raise (FatalProviderError if fatal else ProviderError)(
@@ -192,6 +202,18 @@ class Transport:
                 retrying.statistics.get("attempt_number", 1),
                 unreachable=_unreachable(exc),
             ) from exc
+
+    def one_call(
+        self, method: Callable[..., T], *args: Any, retry: bool = True, **kwargs: Any
+    ) -> T:
+        """`method(*args, **kwargs, timeout=...)`, an SDK call, through `call` with a deadline
+        of its own: every retry's request time and its waits. Without `retry`, one attempt (for
+        a call that must not be made twice, such as creating a batch), failing as one line."""
+        tries = self.settings.max_transport_retries + 1 if retry else 1
+        deadline = Deadline(tries * (self._timeout + self.settings.retry_max_wait_s))
+        return self.call(
+            deadline, lambda timeout: method(*args, **kwargs, timeout=timeout), tries=tries
+        )
 
     def _redact(self, message: str) -> str:
         return redact(message, self.settings.key_value())
