@@ -132,19 +132,10 @@ class ItemStream:
 
 
 def read_items(paths: list[str]) -> tuple[list[Item], int]:
-    """The items of `paths`; unreadable ones are reported on stderr and counted."""
-    from summarizer.display import report
-    from summarizer.item import Item
-    from summarizer.sources import iter_read
-
-    items, skipped = [], 0
-    for entry in iter_read(paths):
-        if isinstance(entry, Item):
-            items.append(entry)
-        else:
-            report(entry)
-            skipped += entry.severity == "error"
-    return items, skipped
+    """The items of `paths`, all read (see `ItemStream`), and how many were unreadable."""
+    stream = ItemStream(paths)
+    items = list(stream)
+    return items, stream.skipped
 
 
 def choice(value: str, kind: Any, option: str) -> Any:

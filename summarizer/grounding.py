@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from summarizer.labels import benchmark_of, subject_of
+from summarizer.labels import benchmark_of, normal_form, subject_of
 from summarizer.numbers import Mention, find_numbers, same_written, written_form
 from summarizer.schema import (
     SHORT_CHARS,
@@ -43,17 +43,11 @@ from summarizer.sentences import Sentence
 
 _SCALE_WORDS = {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"}
 LABELS = ("benchmark", "subject", "comparison")
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 # Words a snapped label may not start or end with ("LLMs pretrained on").
 _STOP = frozenset(
     {"a", "an", "the", "on", "in", "of", "for", "with", "by", "to", "and", "or", "at", "from",
      "our", "we", "this", "these", "its", "their", "it"}
 )  # fmt: skip
-
-
-def normal_form(text: str) -> str:
-    """`text` in lower-case letters and digits only: "MATH-500" and "Math 500" are "math500"."""
-    return _NOT_ALNUM.sub("", text.casefold())
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ _COMPARISON = re.compile(
     r" ((?:the |a |an )?[\w.\-@]+(?: [\w.\-@]+){0,4})",
     re.IGNORECASE,
 )
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 # Words a cut label must not end on ("full datasets by").
 _DANGLING = frozenset({"by", "on", "of", "in", "at", "to", "with", "and", "or", "the", "a", "an"})
 # Subjects that name nothing in particular.
@@ -147,6 +148,11 @@ GENERIC = frozenset(
      "baseline", "baselines", "ours", "our model", "our method", "the model", "the method",
      "proposed method", "the proposed method"}
 )  # fmt: skip
+
+
+def normal_form(text: str) -> str:
+    """`text` in lower-case letters and digits only: "MATH-500" and "Math 500" are "math500"."""
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,10 +368,6 @@ def _subject_of_size(text: str, mention: Mention, found: list[Name]) -> str | No
     return None
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
-
-
 def paper_name(title: str | None, text: str) -> str | None:
     """The name a paper gives its own work: a title's head before ":" that is a name (one word,
     or one with a capital past its first letter or a digit: "PrefixQuant", "Multi-SWE-bench";
@@ -377,7 +379,7 @@ def paper_name(title: str | None, text: str) -> str | None:
     named = len(words) == 1 or (
         0 < len(words) <= 3 and any(any(c.isupper() or c.isdigit() for c in w[1:]) for w in words)
     )
-    if named and _letters(head) in _letters(text):
+    if named and normal_form(head) in normal_form(text):
         return head
     for pattern in (_PROPOSED_ACRONYM, _PROPOSED):
         found = pattern.search(text)

@@ -140,8 +140,8 @@ _STYLE = (
 def _row_html(record: Record) -> str:
     source = record.source
     title = html.escape(source.title)
-    if source.arxiv_id and find_arxiv_id(source.arxiv_id) == source.arxiv_id:
-        title = f'<a href="https://arxiv.org/abs/{html.escape(source.arxiv_id)}">{title}</a>'
+    if arxiv_id := _linkable(source.arxiv_id):
+        title = f'<a href="https://arxiv.org/abs/{html.escape(arxiv_id)}">{title}</a>'
     parts, notes = [], []
     for marker, text in summary_parts(record).items():
         if marker != "iv":
@@ -179,9 +179,14 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _linkable(arxiv_id: str | None) -> str | None:
+    """`arxiv_id` when it is an arXiv identifier, the only text that goes into a link: a
+    record edited by hand could hold anything there."""
+    return arxiv_id if arxiv_id and find_arxiv_id(arxiv_id) == arxiv_id else None
+
+
 def _links(arxiv_id: str | None) -> str:
-    # Only an arXiv identifier goes into a URL: a record edited by hand could hold anything.
-    if not arxiv_id or find_arxiv_id(arxiv_id) != arxiv_id:
+    if not _linkable(arxiv_id):
         return ""
     return (
         f" (Read more on [arXiv](https://arxiv.org/abs/{arxiv_id}) or "

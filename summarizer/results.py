@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Literal
 
 from summarizer.errors import ConfigError
-from summarizer.grounding import SourceText, normal_form
+from summarizer.grounding import SourceText
 from summarizer.item import Problem
+from summarizer.labels import normal_form
 from summarizer.markdown import cell
 from summarizer.schema import Metric, Record
 from summarizer.spreadsheet import safe_row

@@ -290,9 +290,6 @@ def open_output(path: Path, retry_failed: bool = False) -> Output:
 
 def _fill(output: Output, retry_failed: bool) -> None:
     path = output.path
-    # The lines a rewrite keeps, held only with `retry_failed`: a resume reads a large output
-    # for its keys alone, and the rare rewrite for an old or torn line reads it again.
-    keep: list[str] | None = [] if retry_failed else None
     old: dict[str, list[str]] = {}
     unreadable: list[Problem] = []
     for _, text, line, torn in _parsed(path):
@@ -309,8 +306,6 @@ def _fill(output: Output, retry_failed: bool) -> None:
             output.failed.add(line.key)
         else:
             output.done.add(line.key)
-        if keep is not None:
-            keep.append(text)
     for version, lines in old.items():
         output.moved_to = _set_aside(path, version, lines)
         output.outdated += len(lines)
@@ -326,16 +321,24 @@ def _fill(output: Output, retry_failed: bool) -> None:
             path, len(unreadable), unreadable[0],
         )  # fmt: skip
     if retry_failed or old or _torn(path):
-        _rewrite(path, keep if keep is not None else _kept(path))
+        _rewrite(path, _kept(path, retry_failed))
 
 
-def _kept(path: Path) -> list[str]:
-    """The lines of `path` a rewrite without `retry_failed` keeps: records and error lines of
-    this schema and unreadable lines, not torn ones."""
+def _kept(path: Path, retry_failed: bool) -> list[str]:
+    """The lines of `path` a rewrite keeps: records of this schema, its error lines (unless
+    `retry_failed`) and unreadable lines; not torn ones. Read again rather than held while the
+    keys are gathered, so that a resume of a large output holds its keys alone."""
     return [
         text
         for _, text, line, torn in _parsed(path)
-        if not torn and (isinstance(line, Problem) or line.schema_version == SCHEMA_VERSION)
+        if not torn
+        and (
+            isinstance(line, Problem)
+            or (
+                line.schema_version == SCHEMA_VERSION
+                and not (retry_failed and isinstance(line, ErrorLine))
+            )
+        )
     ]
 
 

@@ -164,9 +164,9 @@ def read_file(path: Path, max_input_bytes: int = MAX_INPUT_BYTES) -> Iterator[It
     name = shown(path)
     try:
         with path.open("rb") as stream:
-            regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
-            size = os.fstat(stream.fileno()).st_size
-            digest = regular and size <= max_input_bytes and _is_digest(stream, name)
+            facts = os.fstat(stream.fileno())
+            regular = stat.S_ISREG(facts.st_mode)
+            digest = regular and facts.st_size <= max_input_bytes and _is_digest(stream, name)
             if digest:
                 yield from _read_digest_lines(stream, name)
             else:
@@ -192,8 +192,9 @@ def _is_digest(stream: BinaryIO, name: str) -> bool:
 
 
 def _read_digest_lines(stream: BinaryIO, name: str) -> Iterator[Item | Problem]:
-    """A digest file a line at a time, in two passes: the first refuses it whole if binary, names
-    each line that is not UTF-8 and finds its date, the second reads its rows.
+    """A digest file a line at a time, in two passes: the first names each line that is not
+    UTF-8 or holds a NUL and finds the date, the second reads the rows (a binary file never gets
+    here: `_is_digest` refuses it).
     Memory is one line and one item, not the file: a 50 MB digest read whole is 100 MB of text."""
     day_line, bad = "", set()
     for number, raw in enumerate(stream, start=1):
