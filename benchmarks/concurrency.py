@@ -61,6 +61,7 @@ class TimedBackend:
         self.provider, self.model = inner.provider, inner.model
         self.max_concurrency = inner.max_concurrency
         self.uses_prompt = inner.uses_prompt
+        self.wire = inner.wire
         self.cpu = 0.0
         self._lock = threading.Lock()
 

@@ -52,8 +52,9 @@ from summarizer import Extractor, Item, Settings, SummarizerError, read
 from summarizer.extractor import build_request
 from summarizer.prompt import DEFAULT_PROMPT, load_prompt
 from summarizer.providers import Backend
+from summarizer.providers.codec import response_model
 from summarizer.providers.local import LocalBackend, local_settings
-from summarizer.providers.openai import OpenAIBackend, response_model
+from summarizer.providers.openai import OpenAIBackend
 from summarizer.providers.weights import DEFAULT, ensure_model
 from summarizer.sentences import numbered, split_sentences
 

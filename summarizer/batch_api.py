@@ -15,21 +15,24 @@ A batch input file holds at most `MAX_REQUESTS` requests and `MAX_BYTES` bytes, 
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field
-
 from summarizer.batch import (
     ENDPOINT,
+    BatchState,
     Collected,
+    Submitted,
     collect_responses,
+    load_state,
     openai_backend,
     request_lines,
+    save_state,
+    state_path,
+    write_lines,
 )
 from summarizer.config import Settings
 from summarizer.errors import ConfigError
@@ -43,24 +46,7 @@ MAX_BYTES = 200 * 1024 * 1024
 FINISHED = frozenset({"completed", "failed", "expired", "cancelled"})
 
 __all__ = ["BatchState", "Submitted", "cancel", "collect", "collect_responses", "extractor_for",
-           "statuses", "submit"]  # fmt: skip
-
-
-class Submitted(BaseModel):
-    """One batch this output is waiting for (or has collected)."""
-
-    id: str
-    input_file_id: str
-    items: list[Item]
-    collected: bool = False
-
-
-class BatchState(BaseModel):
-    """Every batch submitted for one output file, and the settings they were made with (the
-    key aside), so that status, collect and cancel need only the output's path."""
-
-    settings: dict[str, Any] = Field(default_factory=dict)
-    batches: list[Submitted] = Field(default_factory=list)
+           "state_path", "statuses", "submit", "submit_reasks"]  # fmt: skip
 
 
 def extractor_for(output: Path) -> Extractor:
@@ -82,26 +68,6 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def state_path(output: Path) -> Path:
-    """Where the batches of `output` are recorded: `OUTPUT.batches.json` beside it."""
-    return output.with_name(output.name + ".batches.json")
-
-
-def load_state(output: Path) -> BatchState:
-    """The recorded batches of `output` (none yet: an empty state)."""
-    path = state_path(output)
-    if not path.exists():
-        return BatchState()
-    return BatchState.model_validate_json(path.read_text(encoding="utf-8"))
-
-
-def _save(output: Path, state: BatchState) -> None:
-    path = state_path(output)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(state.model_dump_json(indent=1), encoding="utf-8")
-    os.replace(tmp, path)  # whole or not at all
-
-
 def submit(
     items: Iterable[Item],
     extractor: Extractor,
@@ -111,7 +77,6 @@ def submit(
 ) -> list[Submitted]:
     """Submit the items not yet in `output` nor in a batch awaiting collection."""
     transport = openai_backend(extractor).transport
-    client = transport.client
     state = load_state(output)
     settings = extractor.settings.model_dump(mode="json", exclude={"api_key"}, exclude_unset=True)
     if settings.get("base_url"):
@@ -124,42 +89,80 @@ def submit(
     state.settings = settings
     skip = {line.key for line in read_lines(output).lines} if output.exists() else set()
     skip |= {extractor.key(i) for b in state.batches if not b.collected for i in b.items}
-    todo = [item for item in items if extractor.key(item) not in skip]
+    skip |= set(state.followups)  # their next round is `submit_reasks`'
+    todo = [item for item in items if skip.isdisjoint(extractor.keys(item))]
     made: list[Submitted] = []
-    for chunk, data in _chunks(todo, extractor, max_requests, max_bytes):
-        upload = transport.one_call(
-            client.files.create, file=("requests.jsonl", data), purpose="batch"
-        )
-        # Not retried: a create the endpoint made but did not confirm would be a second batch
-        # of the same items. A failed one leaves its items to the next submit.
-        batch = transport.one_call(
-            client.batches.create,
-            retry=False,
-            input_file_id=upload.id,
-            endpoint=ENDPOINT,
-            completion_window="24h",
-        )
-        made.append(Submitted(id=batch.id, input_file_id=upload.id, items=chunk))
+    by_key = {extractor.key(item): item for item in todo}
+    for keys, data in _chunks(request_lines(todo, extractor), max_requests, max_bytes):
+        made.append(_create(transport, data, [by_key[k] for k in keys], 1))
         state.batches.append(made[-1])
-        _save(output, state)  # after each batch: an interrupted submit loses none
+        save_state(output, state)  # after each batch: an interrupted submit loses none
     return made
 
 
+def submit_reasks(
+    output: Path, extractor: Extractor, max_requests: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES
+) -> list[Submitted]:
+    """Submit the follow-ups `collect` prepared for `output` and has not sent yet, as the next
+    round: one batch per round number (and per file's limits)."""
+    transport = openai_backend(extractor).transport
+    state = load_state(output)
+    made: list[Submitted] = []
+    waiting = [f for f in state.followups.values() if not f.sent]
+    for round_ in sorted({f.round for f in waiting}):
+        these = {f.custom_id: f for f in waiting if f.round == round_}
+        lines = (f.line() for f in these.values())
+        for ids, data in _chunks(lines, max_requests, max_bytes):
+            made.append(_create(transport, data, [these[i].item for i in ids], round_))
+            state.batches.append(made[-1])
+            for custom_id in ids:
+                these[custom_id].sent = True
+            save_state(output, state)
+    return made
+
+
+def write_reasks(output: Path, path: Path) -> int:
+    """Write the follow-ups of `output` not yet sent to the request file `path` (for vLLM's
+    run_batch), marking them sent; returns how many."""
+    state = load_state(output)
+    waiting = [f for f in state.followups.values() if not f.sent]
+    count = write_lines((f.line() for f in waiting), path)
+    for follow in waiting:
+        follow.sent = True
+    save_state(output, state)
+    return count
+
+
+def _create(transport: Transport, data: bytes, items: list[Item], round_: int) -> Submitted:
+    client = transport.client
+    upload = transport.one_call(client.files.create, file=("requests.jsonl", data), purpose="batch")
+    # Not retried: a create the endpoint made but did not confirm would be a second batch
+    # of the same items. A failed one leaves its items to the next submit.
+    batch = transport.one_call(
+        client.batches.create,
+        retry=False,
+        input_file_id=upload.id,
+        endpoint=ENDPOINT,
+        completion_window="24h",
+    )
+    return Submitted(id=batch.id, input_file_id=upload.id, items=items, round=round_)
+
+
 def _chunks(
-    items: list[Item], extractor: Extractor, max_requests: int, max_bytes: int
-) -> Iterable[tuple[list[Item], bytes]]:
-    chunk: list[Item] = []
+    lines: Iterable[dict[str, Any]], max_requests: int, max_bytes: int
+) -> Iterable[tuple[list[str], bytes]]:
+    """Request lines in files within the limits: each file's custom ids and bytes."""
+    ids: list[str] = []
     data = bytearray()
-    by_key = {extractor.key(item): item for item in items}
-    for line in request_lines(items, extractor):
+    for line in lines:
         encoded = (json.dumps(line, ensure_ascii=False) + "\n").encode()
-        if chunk and (len(chunk) == max_requests or len(data) + len(encoded) > max_bytes):
-            yield chunk, bytes(data)
-            chunk, data = [], bytearray()
-        chunk.append(by_key[line["custom_id"]])
+        if ids and (len(ids) == max_requests or len(data) + len(encoded) > max_bytes):
+            yield ids, bytes(data)
+            ids, data = [], bytearray()
+        ids.append(line["custom_id"])
         data += encoded
-    if chunk:
-        yield chunk, bytes(data)
+    if ids:
+        yield ids, bytes(data)
 
 
 def statuses(output: Path, extractor: Extractor) -> list[tuple[Submitted, Any]]:
@@ -173,11 +176,11 @@ def _retrieve(transport: Transport, batch_id: str) -> Any:
 
 
 def collect(output: Path, extractor: Extractor) -> Collected:
-    """Read the answers of every finished batch not yet collected into `output`."""
+    """Read the answers of every finished batch not yet collected into `output` (follow-ups for
+    the answers to re-ask go to its state, for `submit_reasks`)."""
     transport = openai_backend(extractor).transport
-    state = load_state(output)
     result = Collected()
-    for submitted in state.batches:
+    for submitted in load_state(output).batches:
         if submitted.collected:
             continue
         batch = _retrieve(transport, submitted.id)
@@ -191,10 +194,16 @@ def collect(output: Path, extractor: Extractor) -> Collected:
                 _read(data, submitted, extractor, output, answered)
         # Items the files do not answer (an expired or cancelled batch) stay pending.
         written = answered.done + answered.failed + answered.already + answered.pending
-        answered.pending += max(len(submitted.items) - written, 0)
+        answered.pending += max(len(submitted.items) - written - answered.reasks, 0)
         result.add(answered)
-        submitted.collected = True
-        _save(output, state)
+        state = load_state(output)  # with the follow-ups reading the files prepared
+        for recorded in state.batches:
+            recorded.collected = recorded.collected or recorded.id == submitted.id
+        for item in submitted.items:  # follow-ups it did not answer are sent again
+            follow = state.followups.get(extractor.key(item))
+            if follow is not None and follow.round == submitted.round:
+                follow.sent = False
+        save_state(output, state)
     return result
 
 

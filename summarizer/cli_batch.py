@@ -13,7 +13,6 @@ from summarizer.cli_common import (
     ModelOpt,
     ModeOpt,
     OptionOpt,
-    Paths,
     ProviderOpt,
     app,
     choice,
@@ -56,7 +55,7 @@ def _batch_extractor(
 @batch.command()
 @friendly
 def submit(
-    paths: Paths,
+    paths: Annotated[list[str] | None, typer.Argument(metavar="PATH", hidden=True)] = None,
     output: OutputOpt = Path("summaries.jsonl"),
     write_only: Annotated[
         Path | None,
@@ -67,17 +66,42 @@ def submit(
     base_url: BaseUrlOpt = None,
     mode: ModeOpt = "auto",
     option: OptionOpt = None,
+    reask: Annotated[
+        bool,
+        typer.Option(
+            "--reask", help="Send the re-asks `collect` prepared for OUTPUT as the next round."
+        ),
+    ] = False,
 ) -> None:
     """Submit the items of PATH... not yet in OUTPUT as batches (or only write the file).
 
     PATH: files or folders to read, as for `extract`. The batches are recorded in
-    OUTPUT.batches.json; `status`, `collect` and `cancel` need only OUTPUT.
+    OUTPUT.batches.json; `status`, `collect` and `cancel` need only OUTPUT. With --reask, no
+    PATH: the answers `collect` found invalid, cut off or not grounded are asked again, as the
+    online path would ask them, within the same --max-reasks budget.
     """
     from summarizer.batch import write_requests
-    from summarizer.batch_api import state_path
+    from summarizer.batch_api import extractor_for, state_path, submit_reasks, write_reasks
     from summarizer.batch_api import submit as submit_batches
     from summarizer.display import say
 
+    if reask:
+        if paths:
+            raise typer.BadParameter(
+                "--reask sends OUTPUT's re-asks; give no PATH", param_hint="PATH"
+            )
+        if write_only is not None:
+            count = write_reasks(output, write_only)
+            say(f"{count} re-ask request(s) -> {write_only}")
+            return
+        with extractor_for(output) as extractor:
+            made = submit_reasks(output, extractor)
+        requests = sum(len(b.items) for b in made)
+        ids = ", ".join(b.id for b in made) or "none (no re-ask waiting)"
+        say(f"{len(made)} batch(es), {requests} re-ask(s): {ids}; recorded in {state_path(output)}")
+        return
+    if not paths:
+        raise typer.BadParameter("give the files or folders to submit", param_hint="PATH")
     items, skipped = read_items(paths)
     with _batch_extractor(provider, model, base_url, mode, option) as extractor:
         if write_only is not None:
@@ -147,10 +171,12 @@ def collect(
     for problem in result.problems:
         report(problem)
     say(
-        f"done {result.done}, failed {result.failed}, pending {result.pending}, already in "
-        f"output {result.already}, tokens {result.usage} -> {output}"
+        f"done {result.done}, failed {result.failed}, to re-ask {result.reasks}, pending "
+        f"{result.pending}, already in output {result.already}, tokens {result.usage} -> {output}"
     )
-    if result.failed or result.pending or result.problems:
+    if result.reasks:
+        say(f"send the re-asks with: summarize batch submit --reask -o {output}")
+    if result.failed or result.pending or result.reasks or result.problems:
         raise typer.Exit(1)
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -23,10 +23,13 @@ from summarizer.providers import (
     Backend,
     Completion,
     Request,
+    codec,
     model_name,
     open_backend,
     resolve_provider,
+    wire_for,
 )
+from summarizer.providers.codec import Wire
 from summarizer.reask import ReaskPolicy
 from summarizer.redact import mask_secrets, redact
 from summarizer.schema import (
@@ -36,23 +39,43 @@ from summarizer.schema import (
     Extraction,
     Provenance,
     Record,
-    Source,
     invalid_because,
 )
 from summarizer.sentences import split_sentences
 from summarizer.usage import Usage
 
-
-def record_key(item: Item, prompt: Prompt, model: str, settings: Settings) -> str:
-    """The resume key: everything that changes the answer, hashed. The input text; the prompt
-    (its hash covers the re-ask messages too); the schema version; the provider and model; and
-    the generation settings."""
-    return _key(item.text, prompt, model, generation(settings))
+# Keys remembered at most (each a few hundred bytes): memory stays bounded on any input.
+_KEYS_KEPT = 4096
 
 
-def generation(settings: Settings) -> str:
-    """The settings that change an answer, as stable text (part of the resume key)."""
-    return json.dumps(
+def request_key(
+    item: Item, request: Request, wire: Wire | None, *, policy: ReaskPolicy, prompt: Prompt,
+    sender: str,
+) -> str:  # fmt: skip
+    """The resume key of `item` (and its batch `custom_id`): what is sent, hashed. The item's
+    text; the body of its first call, as `codec.encode` builds it for `wire` (the prompt, the
+    answer schema, the model, the mode and every request field); the schema version; and what
+    a re-ask would add: the policy and the prompt's re-ask messages. Anything that changes the
+    request changes the key by construction, and nothing else does (whether the provider was
+    named or chosen by `auto`). A backend that sends nothing (`wire` None) is named by
+    `sender` (its provider, model and fields) instead of a body."""
+    sent = codec.digest(codec.encode(request, wire)) if wire is not None else sender
+    parts = (
+        item.text,
+        sent,
+        SCHEMA_VERSION,
+        f"max_reasks={policy.max_reasks} grounding_reasks={policy.grounding_reasks}",
+        prompt.reask_grounding,
+        prompt.reask_truncated,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def legacy_key(item: Item, prompt: Prompt, model: str, settings: Settings) -> str:
+    """The key versions up to 0.1 wrote (a hash of settings, not of what was sent): still
+    recognised on resume, so that upgrading redoes no finished item. Records written now carry
+    `request_key`."""
+    generation = json.dumps(
         {
             "provider": settings.provider,
             "mode": settings.mode,
@@ -64,10 +87,7 @@ def generation(settings: Settings) -> str:
         },
         sort_keys=True,
     )
-
-
-def _key(text: str, prompt: Prompt, model: str, generation: str) -> str:
-    parts = (text, prompt.id, prompt.hash, SCHEMA_VERSION, model, generation)
+    parts = (item.text, prompt.id, prompt.hash, SCHEMA_VERSION, model, generation)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
@@ -90,9 +110,12 @@ def build_request(
     )
 
 
-def source_of(item: Item) -> Source:
-    """The `source` block of a record or error line: the item itself (validated, frozen)."""
-    return item
+@dataclass(frozen=True)
+class Checked:
+    """An answer, masked of the key, and what grounding made of it."""
+
+    extraction: Extraction
+    grounded: Grounded
 
 
 class Extractor:
@@ -103,10 +126,11 @@ class Extractor:
         self.settings = settings or Settings.from_env()
         self.prompt = load_prompt(self.settings.prompt)
         self.policy = ReaskPolicy.from_settings(self.settings)
-        self._generation = generation(self.settings)
         self._backend = backend
         self._lock = threading.Lock()
         self.model = backend.model if backend is not None else model_name(self.settings)
+        self.wire = backend.wire if backend is not None else wire_for(self.settings)
+        self._keys: dict[tuple[str, str], str] = {}
 
     @property
     def backend(self) -> Backend:
@@ -146,8 +170,30 @@ class Extractor:
             self._backend.close()
 
     def key(self, item: Item) -> str:
-        """The resume key of `item` under this extractor's prompt and model."""
-        return _key(item.text, self.prompt, self.model, self._generation)
+        """The resume key of `item` (see `request_key`); remembered for the items of a run,
+        which ask for it several times."""
+        cached = (item.title, item.text)
+        key = self._keys.get(cached)
+        if key is None:
+            sender = json.dumps(
+                {
+                    "provider": self.provider,
+                    "model": self.model,
+                    "fields": self.settings.metrics_only,
+                }
+            )
+            request = self.request(item)
+            key = request_key(
+                item, request, self.wire, policy=self.policy, prompt=self.prompt, sender=sender
+            )
+            if len(self._keys) >= _KEYS_KEPT:
+                self._keys.clear()
+            self._keys[cached] = key
+        return key
+
+    def keys(self, item: Item) -> tuple[str, str]:
+        """The key of `item`, and the key versions up to 0.1 gave it (`legacy_key`)."""
+        return self.key(item), legacy_key(item, self.prompt, self.model, self.settings)
 
     def extract(self, item: Item) -> Record:
         """One validated, grounded record; raises a `SummarizerError` subclass on failure."""
@@ -165,40 +211,82 @@ class Extractor:
                 f"unexpected {type(exc).__name__} while extracting: {exc}", attempts=1
             ) from exc
 
+    def request(self, item: Item, prompted: bool = True) -> Request:
+        """What the backend is asked first for `item`."""
+        return build_request(item, self.prompt, self.settings.metrics_only, self.policy, prompted)
+
     def _extract(self, item: Item) -> Record:
         started = time.perf_counter()
         # Until the backend is open, whether it reads the prompt is unknown: build it, so that
         # a metrics-only item stating no number is answered without opening anything.
         prompted = self._backend.uses_prompt if self._backend is not None else True
-        request = build_request(
-            item, self.prompt, self.settings.metrics_only, self.policy, prompted
-        )
-        sentences = request.sentences
-        paper = paper_name(item.title, item.text)
+        request = self.request(item, prompted)
         if request.metrics_only and prompted and not request.candidates:
             completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
         else:
             completion = self.backend.complete(request)
         usage, attempts = completion.usage, completion.attempts
-        completion = replace(completion, extraction=self.mask(completion.extraction))
-        grounded = ground(completion.extraction, sentences, paper)
-        first_problems = len(grounded.problems)
-        if grounded.to_reask and self.policy.may_reask_grounding(attempts):
-            retry, spent = self._reask(request, completion, grounded.to_reask, attempts)
+        first = self.check(item, request, completion.extraction)
+        retry = None
+        again = self.grounding_request(request, first, attempts)
+        if again is not None:
+            answer, spent = self._reask(again, completion)
             usage, attempts = usage + spent.usage, attempts + spent.attempts
-            if retry is not None:
-                retry = replace(retry, extraction=self.mask(retry.extraction))
-                again = ground(retry.extraction, sentences, paper)
-                if len(again.to_reask) <= len(grounded.to_reask):
-                    completion, grounded = retry, again
-        return self.record(
+            if answer is not None:
+                retry = self.check(item, request, answer.extraction)
+        return self.finish(
             item,
-            completion.extraction,
-            grounded,
-            ungrounded_before_reask=first_problems,
+            first,
+            retry,
             usage=usage,
             attempts=attempts,
             latency_s=time.perf_counter() - started,
+        )
+
+    def check(self, item: Item, request: Request, extraction: Extraction) -> Checked:
+        """An answer for `item`, masked of the key and grounded in its sentences."""
+        extraction = self.mask(extraction)
+        paper = paper_name(item.title, item.text)
+        return Checked(extraction, ground(extraction, request.sentences, paper))
+
+    def grounding_request(self, request: Request, first: Checked, made: int) -> Request | None:
+        """The grounding re-ask of `request` after its answer `first` and `made` calls: the
+        conversation, the answer, and what is not in the text, within the calls left; None
+        when nothing is to be re-asked or the policy allows no more."""
+        problems = first.grounded.to_reask
+        if not problems or not self.policy.may_reask_grounding(made):
+            return None
+        messages = [
+            *request.messages,
+            {"role": "assistant", "content": first.extraction.model_dump_json()},
+            {"role": "user", "content": self.prompt.grounding_reask(problems)},
+        ]
+        return replace(request, messages=messages, max_calls=self.policy.calls_left(made))
+
+    def finish(
+        self,
+        item: Item,
+        first: Checked,
+        retry: Checked | None,
+        *,
+        usage: Usage,
+        attempts: int,
+        latency_s: float,
+    ) -> Record:
+        """The record of `item` from its first checked answer and, if it was re-asked for
+        grounding, the answer to that (kept unless it has more to re-ask than the first). The
+        one assembly of a record, online and in a batch."""
+        chosen = first
+        if retry is not None and len(retry.grounded.to_reask) <= len(first.grounded.to_reask):
+            chosen = retry
+        return self.record(
+            item,
+            chosen.extraction,
+            chosen.grounded,
+            ungrounded_before_reask=len(first.grounded.problems),
+            usage=usage,
+            attempts=attempts,
+            latency_s=latency_s,
         )
 
     def mask(self, extraction: Extraction) -> Extraction:
@@ -220,7 +308,7 @@ class Extractor:
         attempts: int,
         latency_s: float,
     ) -> Record:
-        """The record of `item` from an answer and its grounding (also used by `batch`)."""
+        """The record of `item` from an answer and its grounding."""
         return Record(
             schema_version=SCHEMA_VERSION,
             key=self.key(item),
@@ -233,7 +321,7 @@ class Extractor:
             grounding=grounded.summary.model_copy(
                 update={"ungrounded_before_reask": ungrounded_before_reask}
             ),
-            source=source_of(item),
+            source=item,
             provenance=Provenance(
                 model=self.model,
                 provider=self.provider,
@@ -245,20 +333,11 @@ class Extractor:
             ),
         )
 
-    def _reask(
-        self, request: Request, first: Completion, problems: list[str], made: int
-    ) -> tuple[Completion | None, Completion]:
-        """Ask once more when metric values are not in the text, within the calls the policy
-        has left after `made`. Returns the answer (None if it failed) and what the re-ask
-        spent, counted either way."""
-        messages = [
-            *request.messages,
-            {"role": "assistant", "content": first.extraction.model_dump_json()},
-            {"role": "user", "content": self.prompt.grounding_reask(problems)},
-        ]
-        left = self.policy.calls_left(made)
+    def _reask(self, request: Request, first: Completion) -> tuple[Completion | None, Completion]:
+        """The grounding re-ask `request`, sent. Returns the answer (None if it failed) and
+        what the re-ask spent, counted either way."""
         try:
-            retry = self.backend.complete(replace(request, messages=messages, max_calls=left))
+            retry = self.backend.complete(request)
         except ExtractionError as exc:
             return None, Completion(Extraction(), exc.usage, exc.attempts)
         except ProviderError as exc:  # the item fails: its error line counts every token
@@ -274,7 +353,7 @@ class Extractor:
             schema_version=SCHEMA_VERSION,
             key=self.key(item),
             created_at=datetime.now(UTC),
-            source=source_of(item),
+            source=item,
             error=ErrorInfo(
                 type=type(error).__name__,
                 message=redact(str(error), secret),

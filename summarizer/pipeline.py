@@ -168,14 +168,14 @@ def _pending(
     seen: set[str] = set()
     todo = []
     for item in items:
-        key = extractor.key(item)
+        key, legacy = extractor.keys(item)  # a line an earlier version wrote counts too
         if key in seen:
             summary.duplicates += 1
             continue
         seen.add(key)
-        if key in done:
+        if key in done or legacy in done:
             summary.skipped += 1
-        elif key in failed:
+        elif key in failed or legacy in failed:
             summary.skipped += 1
             summary.failed_earlier += 1
         else:

@@ -321,7 +321,7 @@ class _Line(_Strict):
     status: str
     # Required, so that a line of an older schema, which has none, is never read as this one.
     schema_version: str
-    key: str = Field(description="Resume key: input text, prompt, model and settings hashed.")
+    key: str = Field(description="Resume key: the input text and the request sent for it, hashed.")
     created_at: datetime
     source: Source
 

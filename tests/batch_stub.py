@@ -2,7 +2,8 @@
 machine cannot reach: upload, create, retrieve, cancel, download. A batch finishes when it is
 first retrieved: each request is answered as `stub_server` answers online, unless the stub is
 told to expire the batch after some requests or to fail some of them into the error file, or
-to answer the next calls with HTTP errors (`errors`)."""
+to answer the next calls with HTTP errors (`errors`), or to answer some lines otherwise
+(`spoil`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import email.parser
 import email.policy
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -26,6 +28,8 @@ class BatchStub(LoopbackServer):
         self.fail_every: int = 0  # put every Nth request into the error file
         # HTTP statuses to answer the next requests with, in order (0: answer that one as usual)
         self.errors: list[int] = []
+        # Another answer for some request lines: called with the line, None keeps the usual one.
+        self.spoil: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda line: None
         self.lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -50,7 +54,8 @@ class BatchStub(LoopbackServer):
                                "response": {"status_code": 500, "request_id": "r", "body": {}},
                                "error": None})  # fmt: skip
                 continue
-            reply = completion(body, json.dumps(answer(body)), "tool_calls")
+            given = self.spoil(line)
+            reply = completion(body, json.dumps(given or answer(body)), "tool_calls")
             answered.append({
                 "id": f"req-{number}", "custom_id": line["custom_id"], "error": None,
                 "response": {"status_code": 200, "request_id": "r", "body": reply},

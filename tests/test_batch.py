@@ -12,7 +12,13 @@ import yaml  # type: ignore[import-untyped]  # comes with vcrpy
 from recorded import cassette_path, extract_recorded, recorded_extractor, seed_items
 
 from summarizer import ErrorLine, Record, read_lines
-from summarizer.batch import collect_responses, request_lines, write_requests
+from summarizer.batch import (
+    collect_responses,
+    load_state,
+    request_lines,
+    save_state,
+    write_requests,
+)
 
 ITEMS = seed_items("seed_digest")
 
@@ -70,7 +76,7 @@ def test_collected_answers_give_the_online_records(tmp_path: Path) -> None:
         assert comparable(made) == comparable(recorded)
 
 
-def test_failed_requests_stay_pending_and_bad_answers_become_error_lines(tmp_path: Path) -> None:
+def test_failed_requests_stay_pending_and_bad_answers_are_re_asked(tmp_path: Path) -> None:
     with recorded_extractor() as extractor:
         keys = {item.arxiv_id or "": extractor.key(item) for item in ITEMS[:3]}
         lines = [json.loads(t) for t in response_file(tmp_path / "r.jsonl", keys | {
@@ -81,10 +87,41 @@ def test_failed_requests_stay_pending_and_bad_answers_become_error_lines(tmp_pat
         responses = tmp_path / "partial.jsonl"
         responses.write_text("".join(json.dumps(line) + "\n" for line in lines))
         result = collect_responses(responses, ITEMS[:3], extractor, tmp_path / "out.jsonl")
-    assert (result.done, result.failed, result.pending) == (1, 1, 1)
-    written = read_lines(tmp_path / "out.jsonl").lines
-    error = next(line for line in written if isinstance(line, ErrorLine))
-    assert "did not validate" in error.error.message
+    assert (result.done, result.failed, result.reasks, result.pending) == (1, 0, 1, 1)
+    follow = load_state(tmp_path / "out.jsonl").followups[keys[ITEMS[1].arxiv_id or ""]]
+    assert (follow.round, follow.calls, follow.sent) == (2, 1, False)
+    sent: list[dict[str, str]] = next(request_lines(ITEMS[1:2], extractor))["body"]["messages"]
+    answer, fix = follow.body["messages"][len(sent) :]
+    assert follow.body["messages"][: len(sent)] == sent  # the conversation, then
+    assert answer["role"] == "assistant"  # the answer, then what to fix in it
+    assert answer["content"] == '{"objective": 3}'
+    assert "objective" in fix["content"]
+    assert "validation error" in fix["content"]
+
+
+def test_an_answer_invalid_until_the_budget_is_spent_is_an_error_line(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with recorded_extractor() as extractor:
+        key = extractor.key(ITEMS[0])
+        line = json.loads(response_file(tmp_path / "r.jsonl", {
+            i.arxiv_id or "": key for i in ITEMS}).read_text().splitlines()[0])  # fmt: skip
+        line["response"]["body"]["choices"][0]["message"]["content"] = '{"objective": 3}'
+        counts = []
+        for round_ in (1, 2, 3):
+            line["custom_id"] = key if round_ == 1 else f"{key}.r{round_}"
+            (tmp_path / "answer.jsonl").write_text(json.dumps(line) + "\n")
+            result = collect_responses(tmp_path / "answer.jsonl", ITEMS[:1], extractor, out)
+            counts.append((result.done, result.failed, result.reasks))
+            state = load_state(out)
+            for follow in state.followups.values():
+                follow.sent = True  # as `submit --reask` does
+            save_state(out, state)
+    assert counts == [(0, 0, 1), (0, 0, 1), (0, 1, 0)]  # 1 + max_reasks calls, then an error
+    (error,) = read_lines(out).lines
+    assert isinstance(error, ErrorLine)
+    assert "did not validate after 3 attempts" in error.error.message
+    assert error.error.attempts == 3
+    assert load_state(out).followups == {}
 
 
 def test_a_bad_byte_or_line_in_a_response_file_costs_that_line_only(tmp_path: Path) -> None:

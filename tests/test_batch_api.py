@@ -4,16 +4,22 @@ collect and a second collect."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from batch_stub import BatchStub
 from helpers import seed_rows
+from stub_server import Stub, answer
 
-from summarizer import Extractor, ProviderError, Settings, batch_api, read_lines
-from summarizer.batch_api import cancel, collect, load_state, statuses, submit
+from summarizer import Extractor, ProviderError, Record, Settings, batch_api, read_lines
+from summarizer.batch import load_state
+from summarizer.batch_api import cancel, collect, statuses, submit, submit_reasks
+from summarizer.item import Item, Location
+from summarizer.pipeline import extract_many
 
 ITEMS = seed_rows()
 
@@ -122,10 +128,10 @@ def test_the_commands_need_only_the_output_after_submit(api: BatchStub, tmp_path
     assert shown.stdout.strip() == "batch_1: in_progress, 20 item(s)"
     done = runner.invoke(app, ["batch", "collect", "-o", out])
     assert done.exit_code == 0, done.stderr
-    assert "done 20, failed 0, pending 0" in done.stderr
+    assert "done 20, failed 0, to re-ask 0, pending 0" in done.stderr
     assert "2000 prompt + 1000 completion tokens" in done.stderr
     again = runner.invoke(app, ["batch", "collect", "-o", out])
-    assert "done 0, failed 0, pending 0" in again.stderr
+    assert "done 0, failed 0, to re-ask 0, pending 0" in again.stderr
     after = runner.invoke(app, ["batch", "status", "-o", out])
     assert after.stdout.strip() == (
         "batch_1: completed, 20 item(s), 20/20 done, 0 failed, "
@@ -206,3 +212,77 @@ def test_a_create_that_fails_is_not_retried_and_leaves_its_items_to_submit(
     assert api.batches == {}  # one create asked, none made: not retried into a duplicate
     assert load_state(out).batches == []
     assert len(submit(ITEMS, extractor, out)) == 1  # the next submit sends them
+
+
+def synthetic(count: int) -> list[Item]:
+    """`count` distinct papers, each stating two results."""
+    where = Location(path="synthetic.jsonl", line=1)
+    texts = (
+        f"We propose Method{n}. It reaches {50 + n % 40}.{n % 10}% accuracy on BenchA. "
+        f"It is {2 + n % 7}x faster than the baseline."
+        for n in range(count)
+    )
+    return [
+        Item(kind="abstract", title=f"Paper {n}", location=where, text=text)
+        for n, text in enumerate(texts)
+    ]
+
+
+def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
+    api: BatchStub, tmp_path: Path
+) -> None:
+    items = synthetic(1000)
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        index = {extractor.key(item): n for n, item in enumerate(items)}
+
+        def spoil(line: dict[str, Any]) -> dict[str, Any] | None:
+            n = index.get(line["custom_id"])  # first rounds only: re-asks are `KEY.rN`
+            if n is None or n % 20 > 2:
+                return None
+            good = answer(line["body"])
+            if n % 20 < 2:  # 10 %: an answer that does not validate
+                return {"objective": 3}
+            good["objective"] = "It is 99.9% accurate."  # 5 %: a number the text does not state
+            return good
+
+        api.spoil = spoil
+        submit(items, extractor, out)
+        statuses(out, extractor)  # the stub's batches run at the second look
+        first = collect(out, extractor)
+        assert (first.done, first.failed, first.reasks, first.pending) == (850, 0, 150, 0)
+        (round_two,) = submit_reasks(out, extractor)
+        assert submit(items, extractor, out) == []  # nothing is sent twice
+        statuses(out, extractor)
+        second = collect(out, extractor)
+    assert (second.done, second.failed, second.reasks, second.pending) == (150, 0, 0, 0)
+    sent = [json.loads(t) for t in api.files[round_two.input_file_id].splitlines()]
+    keys = {extractor.key(items[n]) for n in range(1000) if n % 20 <= 2}
+    assert {line["custom_id"] for line in sent} == {f"{key}.r2" for key in keys}
+    lines = read_lines(out).lines
+    assert Counter(line.key for line in lines) == Counter(dict.fromkeys(index, 1))
+    records = [line for line in lines if isinstance(line, Record)]
+    assert len(records) >= 990
+    assert all(m.grounded for r in records for m in r.headline_metrics)
+    reasked = [r for r in records if r.key in keys]
+    assert {r.provenance.attempts for r in reasked} == {2}
+    assert load_state(out).followups == {}
+
+
+def test_a_partial_batch_then_extract_gives_each_item_once(api: BatchStub, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        api.expire_after = 5
+        submit(ITEMS, extractor, out)
+        statuses(out, extractor)
+        partial = collect(out, extractor)
+    assert (partial.done, partial.pending) == (5, 15)
+    online = Stub().start()
+    try:  # the README's follow-up: the same items, online, the provider left to `auto`
+        settings = Settings(base_url=online.base_url, model="stub-model", retry_max_wait_s=0.01)
+        result = extract_many(ITEMS, settings, output=out)
+    finally:
+        online.stop()
+    assert (result.summary.skipped, result.summary.done) == (5, 15)
+    assert len(written(out)) == 20
+    assert set(written(out).values()) == {1}

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from summarizer import Extractor, Item, Location, Record, Settings, read, record_json_schema
 from summarizer.candidates import find_candidates
 from summarizer.cli import app
-from summarizer.extractor import record_key
 from summarizer.numbers import find_numbers
-from summarizer.prompt import load_prompt, parse_prompt
+from summarizer.pipeline import extract_many
+from summarizer.prompt import Prompt, load_prompt, parse_prompt
 from summarizer.sentences import split_sentences
 
 DIGEST = seed_items("seed_digest")
@@ -168,30 +168,88 @@ def test_recorded_request_offers_only_the_papers_numbers(item: Item) -> None:
         assert metrics["maxItems"] == 0
 
 
-def test_the_resume_key_covers_everything_that_changes_the_answer() -> None:
-    item, prompt, settings = DIGEST[0], load_prompt(), Settings(provider="rules")
+REMOTE = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
+
+
+def key_of(item: Item, prompt: Prompt | None = None, /, **settings: object) -> str:
+    """The key an extractor gives `item`, without opening its backend."""
+    extractor = Extractor(Settings.model_validate({**REMOTE, **settings}))
+    if prompt is not None:
+        extractor.prompt = prompt
+    return extractor.key(item)
+
+
+def test_the_resume_key_covers_everything_that_is_sent() -> None:
+    item, prompt = DIGEST[0], load_prompt()
     text = (resources.files("summarizer.prompts") / f"{prompt.id}.txt").read_text("utf-8")
     reworded = parse_prompt(prompt.id, text.replace("Answer again in full.", "Answer in full."))
     assert (reworded.system, reworded.user) == (prompt.system, prompt.user)
-    key = record_key(item, prompt, "m", settings)
-    assert key == record_key(item, load_prompt(), "m", Settings(provider="rules"))
-
-    def other(**changes: object) -> str:
-        return record_key(item, prompt, "m", settings.model_copy(update=changes))
-
+    key = key_of(item)
+    assert key == key_of(item)
     changed = {
-        "grounding re-ask text": record_key(item, reworded, "m", settings),
-        "input text": record_key(item.model_copy(update={"text": "Other."}), prompt, "m", settings),
-        "model": record_key(item, prompt, "other", settings),
-        "temperature": other(temperature=0.7),
-        "max tokens": other(max_tokens=300),
-        "request options": other(request_options={"repeat_penalty": 1.1}),
-        "mode": other(mode="json"),
-        "fields": other(metrics_only=True),
-        "re-ask budget": other(max_reasks=0),
+        "grounding re-ask text": key_of(item, reworded),
+        "input text": key_of(item.model_copy(update={"text": "Other 3.1%."})),
+        "title": key_of(item.model_copy(update={"title": "Another title"})),
+        "model": key_of(item, model="other"),
+        "temperature": key_of(item, temperature=0.7),
+        "max tokens": key_of(item, max_tokens=300),
+        "request options": key_of(item, request_options={"repeat_penalty": 1.1}),
+        "mode": key_of(item, mode="json"),
+        "fields": key_of(item, metrics_only=True),
+        "re-ask budget": key_of(item, max_reasks=0),
+        "rules provider": key_of(item, provider="rules"),
     }
     assert key not in changed.values()
     assert len(set(changed.values())) == len(changed)
+
+
+def test_how_the_provider_was_chosen_is_not_part_of_the_key() -> None:
+    for item in DIGEST[:5]:
+        assert key_of(item, provider="auto") == key_of(item, provider="openai")
+        # Nor is where the endpoint is (a batch and an online run may reach it differently).
+        assert key_of(item) == key_of(item, base_url="http://10.0.0.2:8000/v1")
+
+
+def test_the_key_is_the_body_sent_so_a_change_to_it_changes_every_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import create_model  # noqa: PLC0415
+
+    from summarizer.providers import codec, local  # noqa: PLC0415
+
+    local_settings: dict[str, object] = {"provider": "local", "base_url": None, "model": None}
+    before = [key_of(item, **local_settings) for item in DIGEST]
+    monkeypatch.setattr(local, "LOCAL_OPTIONS", {**local.LOCAL_OPTIONS, "repeat_penalty": 1.2})
+    options_changed = [key_of(item, **local_settings) for item in DIGEST]
+    monkeypatch.undo()
+    assert [key_of(item, **local_settings) for item in DIGEST] == before
+    schema = codec.response_model
+
+    def reworded(request: object) -> type:
+        model = schema(request)  # type: ignore[arg-type]
+        return create_model(model.__name__, __base__=model, __doc__="One paper, summarised.")
+
+    monkeypatch.setattr(codec, "response_model", reworded)
+    described = [key_of(item, **local_settings) for item in DIGEST]
+    assert len(set(before)) == len(DIGEST)
+    assert all(a != b for a, b in zip(before, options_changed, strict=True))
+    assert all(a != b for a, b in zip(before, described, strict=True))
+
+
+def test_a_key_written_before_request_keys_still_counts_as_done(tmp_path: Path) -> None:
+    from summarizer.extractor import legacy_key  # noqa: PLC0415
+
+    settings = Settings(provider="rules")
+    out = tmp_path / "out.jsonl"
+    first = extract_many(DIGEST[:3], settings, output=out)
+    assert first.summary.done == 3
+    # The same lines as an earlier version wrote them: keyed by its hash of the settings.
+    lines = [json.loads(t) for t in out.read_text().splitlines()]
+    for line, item in zip(lines, DIGEST[:3], strict=True):
+        line["key"] = legacy_key(item, load_prompt(), "rules-v1", settings)
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    again = extract_many(DIGEST[:4], settings, output=out)
+    assert (again.summary.skipped, again.summary.done) == (3, 1)
 
 
 def test_a_key_the_answer_echoes_never_reaches_the_record(monkeypatch: pytest.MonkeyPatch) -> None:

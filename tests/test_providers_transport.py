@@ -23,7 +23,7 @@ def transport_for(stub: Stub, **overrides: object) -> Transport:
 
 def ask(transport: Transport) -> object:
     return transport.send(
-        Deadline(30.0), model="m", messages=[{"role": "user", "content": "[1] A text."}]
+        Deadline(30.0), {"model": "m", "messages": [{"role": "user", "content": "[1] A text."}]}
     )
 
 

@@ -1,7 +1,8 @@
 """Provider registry and resolution.
 
-Each provider is one module exposing `create(settings) -> Backend` and `model_name(settings)`,
-the model its records name, known without starting anything.
+Each provider is one module exposing `create(settings) -> Backend`, and, known without starting
+anything, `model_name(settings)` (the model its records name) and `wire(settings)` (how its
+requests are encoded, `codec.Wire`, or None for a provider that sends none).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib.util
 from summarizer.config import Settings
 from summarizer.errors import ConfigError
 from summarizer.providers.base import Backend, Completion, Request
+from summarizer.providers.codec import Wire
 
 # The one place that lists providers: name -> module.
 PROVIDERS = {
@@ -28,6 +30,7 @@ __all__ = [
     "model_name",
     "open_backend",
     "resolve_provider",
+    "wire_for",
 ]
 
 
@@ -60,3 +63,10 @@ def model_name(settings: Settings) -> str:
     module = importlib.import_module(PROVIDERS[resolve_provider(settings)])
     name: str = module.model_name(settings)
     return name
+
+
+def wire_for(settings: Settings) -> Wire | None:
+    """How the provider `settings` ask for encodes its requests (None: it sends none)."""
+    module = importlib.import_module(PROVIDERS[resolve_provider(settings)])
+    wire: Wire | None = module.wire(settings)
+    return wire

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from summarizer.candidates import Candidate
 from summarizer.item import Item
 from summarizer.prompt import Message
 from summarizer.schema import Extraction
+
+if TYPE_CHECKING:
+    from summarizer.providers.codec import Wire
 from summarizer.sentences import Sentence
 from summarizer.usage import Usage
 
@@ -52,6 +55,11 @@ class Backend(Protocol):
     # Whether it reads `messages` and `candidates`; a backend working on the sentences alone
     # (the rules provider) is spared building them.
     uses_prompt: bool
+
+    @property
+    def wire(self) -> Wire | None:
+        """How its requests are encoded (`codec`), or None for one that sends none: the resume
+        key hashes the encoded body."""
 
     def complete(self, request: Request) -> Completion: ...
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from summarizer.errors import ExtractionError
 from summarizer.providers.base import Completion, Request
+from summarizer.providers.codec import Wire
 from summarizer.schema import Extraction
 from summarizer.usage import Usage
 
@@ -24,6 +25,7 @@ class FakeBackend:
     provider = "fake"
     max_concurrency: int | None = 1
     uses_prompt = True
+    wire: Wire | None = None  # answers are not sent for: the key hashes the provider and model
 
     def __init__(self, answers: Iterable[Extraction | Exception], model: str = "fake") -> None:
         self.model = model

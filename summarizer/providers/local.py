@@ -33,7 +33,9 @@ import httpx2
 
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, ProviderError, ServerDiedError
+from summarizer.providers import openai
 from summarizer.providers.base import Completion, Request
+from summarizer.providers.codec import Wire
 from summarizer.providers.openai import OpenAIBackend
 from summarizer.providers.weights import DEFAULT, cache_dir, ensure_model
 
@@ -67,6 +69,11 @@ def create(settings: Settings) -> LocalBackend:
 def model_name(settings: Settings) -> str:
     """The model name records carry, known without starting anything."""
     return Path(settings.model_path or DEFAULT.file).stem
+
+
+def wire(settings: Settings) -> Wire:
+    """How requests to the embedded server are encoded (its port is not part of them)."""
+    return openai.wire(local_settings(settings, "http://127.0.0.1/v1", model_name(settings)))
 
 
 def local_settings(settings: Settings, base_url: str, model: str) -> Settings:
@@ -218,6 +225,7 @@ class LocalBackend:
             self._backend = OpenAIBackend(
                 local_settings(settings, url, self.model), "local", healthy=self.alive
             )
+            self.wire: Wire | None = self._backend.wire
         except BaseException:
             self.close()
             raise

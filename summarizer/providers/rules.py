@@ -14,6 +14,7 @@ from summarizer.config import Settings
 from summarizer.labels import benchmark_of, comparison_of, first_name, subject_of
 from summarizer.numbers import Mention, find_numbers, written_form
 from summarizer.providers.base import Completion, Request
+from summarizer.providers.codec import Wire
 from summarizer.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
 from summarizer.sentences import Sentence
 
@@ -56,6 +57,11 @@ def create(settings: Settings) -> RulesBackend:
     return RulesBackend()
 
 
+def wire(settings: Settings) -> Wire | None:
+    """No request is sent: the rules read the sentences."""
+    return None
+
+
 def model_name(settings: Settings) -> str:
     """The model name records carry."""
     return RulesBackend.model
@@ -68,6 +74,7 @@ class RulesBackend:
     model = "rules-v1"
     max_concurrency: int | None = 1
     uses_prompt = False
+    wire: Wire | None = None  # nothing is sent
 
     def complete(self, request: Request) -> Completion:
         """Fill the extraction schema from the item's sentences."""

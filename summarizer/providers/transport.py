@@ -2,7 +2,8 @@
 
 Retried, with tenacity's exponential backoff and jitter (honouring `Retry-After`): 408, 409, 429
 and 5xx answers, timeouts, dropped connections, and 2xx bodies that are not a chat completion
-(not JSON, not UTF-8, an error object, `choices` missing, empty or not a list: `is_completion`).
+(not JSON, not UTF-8, an error object, `choices` missing, empty or not a list:
+`codec.is_completion`).
 Not retried: 401, 403 and 404, which no item can get past (`FatalProviderError`). Retries stop
 at `max_transport_retries`, at the item's deadline, or as soon as the endpoint's process is known
 to be gone. Every message is redacted of the key.
@@ -18,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import openai
-from openai.types.chat import ChatCompletion
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -31,6 +31,8 @@ from tenacity.stop import stop_base
 
 from summarizer.config import Settings
 from summarizer.errors import FatalProviderError, ProviderError
+from summarizer.providers import codec
+from summarizer.providers.codec import ChatCompletion
 from summarizer.providers.deadline import Deadline, DeadlineClient
 from summarizer.redact import redact
 
@@ -67,24 +69,6 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
     return False
-
-
-def is_completion(response: object) -> bool:
-    """Whether a 2xx body is a chat completion one can read: the SDK passes non-JSON bodies on
-    as text and builds JSON ones without validating them, so `{"choices": "nope"}`, an error
-    object or empty `choices` arrive as a `ChatCompletion` that fails only when read."""
-    if not isinstance(response, ChatCompletion):
-        return False
-    try:
-        choices = response.choices
-        if not isinstance(choices, list) or not choices:
-            return False
-        message = choices[0].message
-        return isinstance(message.content, str | None) and isinstance(
-            message.tool_calls, list | None
-        )
-    except (AttributeError, TypeError):
-        return False
 
 
 def _retry_after(exc: BaseException | None) -> float | None:
@@ -132,15 +116,18 @@ class Transport:
         """Close the HTTP client."""
         self.client.close()
 
-    def send(self, deadline: Deadline, **kwargs: Any) -> ChatCompletion:
-        """One chat completion, retried within `deadline` (see module docstring)."""
+    def send(self, deadline: Deadline, body: dict[str, Any]) -> ChatCompletion:
+        """One chat completion for `body` (as `codec.encode` built it, posted as it is),
+        retried within `deadline` (see module docstring)."""
 
         def create(timeout: float) -> ChatCompletion:
             try:
-                response = self.client.chat.completions.create(**kwargs, timeout=timeout)
+                response = self.client.post(
+                    codec.PATH, body=body, cast_to=ChatCompletion, options={"timeout": timeout}
+                )
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a JSON type, bad bytes
                 raise _NotACompletion(f"a body that is not JSON ({type(exc).__name__})") from exc
-            if not isinstance(response, ChatCompletion) or not is_completion(response):
+            if not codec.is_completion(response):
                 raise _NotACompletion(response)
             return response
 
