@@ -2,8 +2,8 @@
 machine cannot reach: upload, create, retrieve, cancel, download. A batch finishes when it is
 first retrieved: each request is answered as `stub_server` answers online, unless the stub is
 told to expire the batch after some requests or to fail some of them into the error file, or
-to answer the next calls with HTTP errors (`errors`), or to answer some lines otherwise
-(`spoil`)."""
+to answer the next calls with HTTP errors (`errors`), or to spoil the answers to some lines
+(`spoil`, as the online stub's faults do)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from stub_server import LoopbackServer, QuietHandler, answer, completion
+from stub_server import LoopbackServer, QuietHandler, completion, spoiled
 
 
 class BatchStub(LoopbackServer):
@@ -28,8 +28,8 @@ class BatchStub(LoopbackServer):
         self.fail_every: int = 0  # put every Nth request into the error file
         # HTTP statuses to answer the next requests with, in order (0: answer that one as usual)
         self.errors: list[int] = []
-        # Another answer for some request lines: called with the line, None keeps the usual one.
-        self.spoil: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda line: None
+        # The fault to answer a request line with (see `stub_server.spoiled`); None: answer it.
+        self.spoil: Callable[[dict[str, Any]], str | None] = lambda line: None
         self.lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -54,8 +54,7 @@ class BatchStub(LoopbackServer):
                                "response": {"status_code": 500, "request_id": "r", "body": {}},
                                "error": None})  # fmt: skip
                 continue
-            given = self.spoil(line)
-            reply = completion(body, json.dumps(given or answer(body)), "tool_calls")
+            reply = completion(body, *spoiled(body, self.spoil(line)))
             answered.append({
                 "id": f"req-{number}", "custom_id": line["custom_id"], "error": None,
                 "response": {"status_code": 200, "request_id": "r", "body": reply},

@@ -55,6 +55,20 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def spoiled(request: dict[str, Any], fault: str | None) -> tuple[str, str]:
+    """The tool-call arguments and finish reason of `answer`, spoiled as `fault` says: cut off
+    at the token limit ("truncated"), missing a required field ("invalid"), or with a number
+    in its prose that the text does not state ("unstated")."""
+    good = answer(request)
+    if fault == "truncated":
+        return json.dumps(good)[: len(json.dumps(good)) // 2], "length"
+    if fault == "invalid":
+        del good["objective"]
+    if fault == "unstated":
+        good["objective"] = "It is 99.9% accurate."
+    return json.dumps(good), "tool_calls"
+
+
 def _offered(request: dict[str, Any]) -> tuple[list[str], int]:
     """The values the request's tool schema allows for `value_text`, and its `minItems`."""
     try:
@@ -208,14 +222,7 @@ class Stub(LoopbackServer):
                 if fault == "malformed":
                     self._send(200, b'{"id": "chatcmpl-stub", "choices": [')
                     return
-                arguments = json.dumps(answer(body))
-                finish = "tool_calls"
-                if fault == "truncated":
-                    arguments, finish = arguments[: len(arguments) // 2], "length"
-                if fault == "invalid":
-                    broken = answer(body)
-                    del broken["objective"]
-                    arguments = json.dumps(broken)
+                arguments, finish = spoiled(body, fault)
                 self._send(200, json.dumps(completion(body, arguments, finish)).encode())
 
             def _trickle(self, text: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from batch_stub import BatchStub
 from helpers import seed_rows
-from stub_server import Stub, answer
+from stub_server import Stub
 
 from summarizer import Extractor, ProviderError, Record, Settings, batch_api, read_lines
 from summarizer.batch import load_state
@@ -236,15 +236,12 @@ def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
     with extractor_for(api) as extractor:
         index = {extractor.key(item): n for n, item in enumerate(items)}
 
-        def spoil(line: dict[str, Any]) -> dict[str, Any] | None:
+        def spoil(line: dict[str, Any]) -> str | None:
             n = index.get(line["custom_id"])  # first rounds only: re-asks are `KEY.rN`
             if n is None or n % 20 > 2:
                 return None
-            good = answer(line["body"])
-            if n % 20 < 2:  # 10 %: an answer that does not validate
-                return {"objective": 3}
-            good["objective"] = "It is 99.9% accurate."  # 5 %: a number the text does not state
-            return good
+            # 10 %: an answer that does not validate; 5 %: a number the text does not state
+            return "invalid" if n % 20 < 2 else "unstated"
 
         api.spoil = spoil
         submit(items, extractor, out)
@@ -286,3 +283,44 @@ def test_a_partial_batch_then_extract_gives_each_item_once(api: BatchStub, tmp_p
     assert (result.summary.skipped, result.summary.done) == (5, 15)
     assert len(written(out)) == 20
     assert set(written(out).values()) == {1}
+
+
+def comparable(record: Record) -> dict[str, Any]:
+    data = record.model_dump(mode="json", exclude={"created_at"})
+    data["provenance"].pop("latency_s")
+    return data
+
+
+def test_the_same_answers_online_and_in_a_batch_give_the_same_records(
+    api: BatchStub, tmp_path: Path
+) -> None:
+    faults = {0: "invalid", 1: "truncated", 2: "unstated", 3: None}  # item -> first answer
+    items = ITEMS[:4]
+    online = Stub(faults=[f for n in faults for f in (faults[n] or "none", "none")][:7])
+    online.start()
+    try:
+        settings = Settings(base_url=online.base_url, model="stub-model", retry_max_wait_s=0.01)
+        with Extractor(settings) as extractor:
+            records = [extractor.extract(item) for item in items]
+    finally:
+        online.stop()
+    assert [r.provenance.attempts for r in records] == [2, 2, 2, 1]
+    out = tmp_path / "out.jsonl"
+    with extractor_for(api) as extractor:
+        index = {extractor.key(item): n for n, item in enumerate(items)}
+        api.spoil = lambda line: faults.get(index.get(line["custom_id"], -1))
+        submit(items, extractor, out)
+        statuses(out, extractor)
+        first = collect(out, extractor)
+        (again,) = submit_reasks(out, extractor)
+        statuses(out, extractor)
+        second = collect(out, extractor)
+    assert (first.done, first.reasks, second.done, second.reasks) == (1, 3, 3, 0)
+    # What each path sent: the same bodies, round by round.
+    sent = [json.loads(t)["body"] for t in api.files[again.input_file_id].splitlines()]
+    assert sent == [online.requests[1], online.requests[3], online.requests[5]]
+    batch = {line.key: line for line in read_lines(out).lines}
+    for record in records:
+        made = batch[record.key]
+        assert isinstance(made, Record)
+        assert comparable(made) == comparable(record)
