@@ -298,7 +298,11 @@ def _finished(
 def _response_entries(path: Path, result: Collected) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each JSON object line of a response or error file; a line that is not UTF-8, not JSON
     or not an object is a problem naming it, and the lines after it are still read."""
-    with path.open("rb") as lines:
+    try:
+        lines = path.open("rb")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the response file {path}: {exc.strerror or exc}") from None
+    with lines:
         for number, raw in enumerate(lines, start=1):
             where = Location(path=str(path), line=number)
             try:

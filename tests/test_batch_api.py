@@ -194,9 +194,41 @@ def test_an_endpoint_that_cannot_be_used_is_one_line_on_every_command(
     made = runner.invoke(app, ["batch", "submit", seed, "-o", out, "--base-url", closed,
                                "--model", "m"])  # fmt: skip
     assert made.exit_code == 2
-    assert len(made.stderr.strip().splitlines()) <= 2, made.stderr
-    assert "Traceback" not in made.stderr
-    assert "endpoint failed: APIConnectionError" in made.stderr
+    assert made.stderr.strip().splitlines() == [
+        f"error: openai endpoint failed at {closed}/: APIConnectionError: Connection error.; "
+        "check --base-url and that the server is up"
+    ]
+
+
+def test_no_key_for_openai_and_a_missing_response_file_are_one_line_before_any_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from summarizer.cli import app  # noqa: PLC0415
+    from summarizer.providers.transport import Transport  # noqa: PLC0415
+
+    def no_call(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a call was made")
+
+    monkeypatch.setattr(Transport, "call", no_call)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    runner = CliRunner()
+    out = str(tmp_path / "out.jsonl")
+    seed = str(Path(__file__).parent / "fixtures" / "seed_digest.txt")
+    made = runner.invoke(app, ["batch", "submit", seed, "-o", out, "--model", "gpt-4o-mini"])
+    assert made.exit_code == 2
+    (line,) = made.stderr.strip().splitlines()
+    assert line.startswith(
+        "error: OpenAI's API needs a key: set OPENAI_API_KEY, or give --base-url"
+    )
+    missing = tmp_path / "nope.jsonl"
+    read = runner.invoke(app, ["batch", "collect", seed, "--responses", str(missing), "-o", out,
+                               "--model", "m", "--base-url", "http://127.0.0.1:9/v1"])  # fmt: skip
+    assert read.exit_code == 2
+    assert read.stderr.strip().splitlines() == [
+        f"error: cannot read the response file {missing}: No such file or directory"
+    ]
 
 
 def test_a_create_that_fails_is_not_retried_and_leaves_its_items_to_submit(

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from summarizer.config import Settings
-from summarizer.errors import ExtractionError, ProviderError, TruncatedOutputError
+from summarizer.errors import ConfigError, ExtractionError, ProviderError, TruncatedOutputError
 from summarizer.providers import codec
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.codec import ChatCompletion, InvalidAnswer, Wire
@@ -33,8 +33,19 @@ from summarizer.usage import Usage
 
 
 def create(settings: Settings) -> OpenAIBackend:
-    """An `OpenAIBackend` for `settings.base_url` (OpenAI itself when unset)."""
+    """An `OpenAIBackend` for `settings.base_url` (OpenAI itself when unset); `ConfigError`
+    before any call when that is OpenAI's API and no key is set."""
+    if not settings.key_value() and _is_openai(settings):
+        raise ConfigError(
+            "OpenAI's API needs a key: set OPENAI_API_KEY, or give --base-url for an endpoint "
+            "that needs none (vLLM, Ollama, llama.cpp)"
+        )
     return OpenAIBackend(settings)
+
+
+def _is_openai(settings: Settings) -> bool:
+    host = urlparse(settings.base_url or "https://api.openai.com/v1").hostname or ""
+    return host.endswith("openai.com")
 
 
 def model_name(settings: Settings) -> str:
@@ -52,8 +63,7 @@ def pick_mode(settings: Settings) -> str:
     constrain with a grammar."""
     if settings.mode != "auto":
         return settings.mode
-    host = urlparse(settings.base_url or "https://api.openai.com/v1").hostname or ""
-    return "json_schema" if host.endswith("openai.com") else "tools"
+    return "json_schema" if _is_openai(settings) else "tools"
 
 
 def wire(settings: Settings) -> Wire:

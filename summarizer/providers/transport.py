@@ -183,11 +183,16 @@ class Transport:
                 retrying.statistics.get("attempt_number", 1),
             ) from None
         except openai.APIError as exc:
+            unreachable = _unreachable(exc)
+            where = f" at {self.client.base_url}" if unreachable else ""
+            hint = "; check --base-url and that the server is up" if unreachable else ""
             raise ProviderError(
-                self._redact(f"{self.provider} endpoint failed: {type(exc).__name__}: {exc}"),
+                self._redact(
+                    f"{self.provider} endpoint failed{where}: {type(exc).__name__}: {exc}{hint}"
+                ),
                 self.provider,
                 retrying.statistics.get("attempt_number", 1),
-                unreachable=_unreachable(exc),
+                unreachable=unreachable,
             ) from exc
 
     def one_call(
