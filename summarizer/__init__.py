@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from summarizer.claims import Violation, verify
     from summarizer.config import Settings
     from summarizer.errors import (
+        BudgetSpentError,
         ConfigError,
         ExtractionError,
         FatalProviderError,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "Settings": "config",
+    "BudgetSpentError": "errors",
     "ConfigError": "errors",
     "ExtractionError": "errors",
     "FatalProviderError": "errors",
@@ -83,6 +85,7 @@ _HOMES = {
 
 __all__ = [
     "Backend",
+    "BudgetSpentError",
     "Completion",
     "ConfigError",
     "ErrorLine",

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,9 +34,9 @@ from summarizer.errors import ConfigError, ExtractionError, TruncatedOutputError
 from summarizer.extractor import Checked, Extractor
 from summarizer.item import Item, Location, Problem
 from summarizer.providers import codec
-from summarizer.providers.base import Request
 from summarizer.providers.codec import ChatCompletion
-from summarizer.providers.openai import Again, OpenAIBackend
+from summarizer.providers.ledger import Call
+from summarizer.providers.openai import Again, OpenAIBackend, outcome_of
 from summarizer.schema import ErrorLine, Extraction, Record
 from summarizer.store import open_output
 from summarizer.usage import Usage
@@ -140,31 +141,51 @@ def save_state(output: Path, state: BatchState) -> None:
 
 
 def openai_backend(extractor: Extractor) -> OpenAIBackend:
-    """The extractor's backend, which must speak the OpenAI wire format."""
+    """The extractor's backend, opened, which must speak the OpenAI wire format."""
+    _check_openai(extractor)
     backend = extractor.backend
-    if not isinstance(backend, OpenAIBackend):
+    if not isinstance(backend, OpenAIBackend):  # a backend given to the extractor
+        raise ConfigError(f"batch files need an OpenAI-compatible backend, not {backend!r}")
+    return backend
+
+
+@contextmanager
+def _reader(extractor: Extractor) -> Iterator[OpenAIBackend]:
+    """The backend that judges answers: the extractor's when it is open, else one of its own
+    that makes no call (reading a response file needs no key and no endpoint)."""
+    if extractor.opened:
+        yield openai_backend(extractor)
+        return
+    _check_openai(extractor)
+    backend = OpenAIBackend(extractor.settings)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def _check_openai(extractor: Extractor) -> None:
+    """An extractor whose backend is given must have an OpenAI one; else it is the provider's."""
+    given = extractor.opened and isinstance(extractor.backend, OpenAIBackend)
+    if (not given and extractor.provider != "openai") or extractor.wire is None:
         raise ConfigError(
             f"batch files are for OpenAI-compatible endpoints; the {extractor.provider} provider "
             "runs online. Give --model (and --base-url for a vLLM server) to use --provider openai"
         )
-    return backend
-
-
-def request_body(backend: OpenAIBackend, request: Request) -> dict[str, Any]:
-    """The JSON body the online path sends for `request`'s first call."""
-    return codec.encode(request, backend.wire)
 
 
 def request_lines(items: Iterable[Item], extractor: Extractor) -> Iterator[dict[str, Any]]:
-    """One batch request line per item (a key seen twice is written once)."""
-    backend = openai_backend(extractor)
+    """One batch request line per item (a key seen twice is written once). Writing them opens
+    nothing and calls nothing."""
+    _check_openai(extractor)
+    assert extractor.wire is not None
     seen: set[str] = set()
     for item in items:
         key = extractor.key(item)
         if key in seen:
             continue
         seen.add(key)
-        body = request_body(backend, extractor.request(item))
+        body = codec.encode(extractor.request(item), extractor.wire)
         yield {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}
 
 
@@ -189,7 +210,17 @@ def collect_responses(
     """Turn a batch response file into records and error lines appended to `output`, and into
     follow-ups kept in `output`'s state for the answers to re-ask. Answers to follow-ups sent
     earlier are recognised by their id."""
-    backend = openai_backend(extractor)
+    with _reader(extractor) as backend:
+        return _collect(responses, items, extractor, backend, output)
+
+
+def _collect(
+    responses: Path,
+    items: Iterable[Item],
+    extractor: Extractor,
+    backend: OpenAIBackend,
+    output: Path,
+) -> Collected:
     # A batch submitted by an earlier version names its items by their old key.
     by_key = {key: item for item in items for key in extractor.keys(item)}
     state = load_state(output)
@@ -261,13 +292,21 @@ def judge(
             return _finished(extractor, item, first, None, usage=usage, calls=calls)
         request = again
     body = follow.body if follow is not None else codec.encode(first_request, backend.wire)
+    call = Call(
+        extractor.key(item), codec.digest(body), codec.usage_of(completion), None, "valid",
+        how="batch",
+    )  # fmt: skip
     try:
         outcome = backend.after(completion, request, body, calls - base)
     except (ExtractionError, TruncatedOutputError) as exc:
+        backend.ledger.record(replace(call, outcome=outcome_of(exc)))
         if first is not None:  # the grounding re-ask failed: the first answer stands, as online
             return _finished(extractor, item, first, None, usage=usage, calls=calls)
         exc.usage, exc.attempts, exc.last_output = usage, calls, codec.raw_text(completion)
         return extractor.error_line(item, exc)
+    backend.ledger.record(
+        replace(call, outcome=outcome.outcome) if isinstance(outcome, Again) else call
+    )
     round_ = (follow.round if follow is not None else 1) + 1
     if isinstance(outcome, Again):
         kept = follow.first if follow is not None else None

@@ -18,6 +18,8 @@ import typer
 
 from summarizer.cli_common import (
     BaseUrlOpt,
+    BudgetOpt,
+    CacheOpt,
     ItemStream,
     ModelOpt,
     ModelPathOpt,
@@ -122,13 +124,16 @@ def extract(
         typer.Option("--metrics-only", help="Ask only for headline metrics (faster bulk runs)."),
     ] = False,
     prompt: PromptOpt = None,
+    cache: CacheOpt = False,
+    budget: BudgetOpt = None,
 ) -> None:
     """Extract one record per item of PATH... into OUTPUT; re-running resumes where it stopped.
 
     PATH: files or folders to read (folders recursively); '-' reads standard input.
 
     Exit status: 0 when every item has a record, 1 when some failed (now or earlier) or were
-    unreadable, 2 for bad settings, 3 when the endpoint stopped the run, 130 on Ctrl-C.
+    unreadable, 2 for bad settings, 3 when the endpoint or --budget stopped the run, 130 on
+    Ctrl-C.
     """
     from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.display import Bar, error, say
@@ -151,6 +156,8 @@ def extract(
         request_options=options(option or []),
         metrics_only=metrics_only or None,
         prompt=prompt,
+        cache=cache or None,
+        budget=budget,
     )
     stream = ItemStream(paths)
     items = itertools.islice(stream, limit)
@@ -207,6 +214,8 @@ def eval_(
         ),
     ] = None,
     bless: Annotated[bool, typer.Option("--bless", help="Rewrite the baseline.")] = False,
+    cache: CacheOpt = False,
+    budget: BudgetOpt = None,
 ) -> None:
     """Score extractions against the digests' summaries and gold tuples; gate on a baseline.
 
@@ -243,6 +252,8 @@ def eval_(
         mode=choice(mode, ModeName, "--mode"),
         request_options=options(option or []),
         prompt=prompt,
+        cache=cache or None,
+        budget=budget,
     )
     if predictions is not None:
         existing([predictions])
@@ -279,6 +290,52 @@ def eval_(
 # read, extract, eval, then digest, export, results, batch, then the utilities below.
 from summarizer import cli_records  # noqa: E402, F401, I001 - its commands join the app
 from summarizer import cli_batch  # noqa: E402, F401 - its commands join the app
+
+
+@app.command("log")
+@friendly
+def log_(
+    run: Annotated[
+        str | None,
+        typer.Option(metavar="RUN", help="Show this run's items ('last': the latest run)."),
+    ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="The call log [default: SUMMARIZE_LEDGER or cache]."),
+    ] = None,
+) -> None:
+    """Show what model calls cost: each run's calls, tokens and cache hits, or one run's items.
+
+    Tokens are what the completions report; those answered from the cache (--cache) count in
+    records as when first made, and in SPENT not at all.
+    """
+    from summarizer.config import Settings
+    from summarizer.providers.ledger import ledger_path, read_totals
+
+    path = ledger_path(Settings(ledger=ledger))
+    if path is None:
+        raise typer.BadParameter("the call log is off (SUMMARIZE_LEDGER=off)")
+    rows = read_totals(path, run)
+    first = "ITEM" if run is not None else "RUN"
+    typer.echo(
+        f"{first:<24} {'STARTED':<25} {'CALLS':>5} {'CACHED':>6} {'FAILED':>6} "
+        f"{'PROMPT':>9} {'COMPLETION':>10} {'SPENT':>9} {'SECONDS':>8}"
+        + ("  OUTCOMES" if run is not None else "")
+    )
+    for row in rows:
+        typer.echo(
+            f"{row.name:<24} {row.started:<25} {row.calls:>5} {row.cached:>6} {row.failed:>6} "
+            f"{row.usage.prompt_tokens:>9} {row.usage.completion_tokens:>10} {row.spent:>9} "
+            f"{row.latency_s:>8.1f}" + (f"  {row.outcomes}" if run is not None else "")
+        )
+    calls = sum(r.calls for r in rows)
+    tokens = sum(r.usage.total_tokens for r in rows)
+    spent, cached = sum(r.spent for r in rows), sum(r.cached for r in rows)
+    what = "item(s)" if run is not None else "run(s)"
+    typer.echo(
+        f"total: {len(rows)} {what}, {calls} call(s) ({cached} from the cache), "
+        f"{tokens} tokens, of which {spent} spent -> {path}"
+    )
 
 
 @app.command()

@@ -60,6 +60,16 @@ PromptOpt = Annotated[
     str | None,
     typer.Option(metavar="ID", help="Prompt in prompts/, e.g. extract.v2 [default: newest]."),
 ]
+CacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cache", help="Answer a request sent before from the call log, without a model call."
+    ),
+]
+BudgetOpt = Annotated[
+    int | None,
+    typer.Option(metavar="TOKENS", help="Stop before a call that could pass this many tokens."),
+]
 RecordPaths = Annotated[list[Path], typer.Argument(metavar="RECORDS", hidden=True)]
 
 

@@ -56,6 +56,18 @@ class Settings(BaseModel):
     request_options: dict[str, Scalar] = Field(
         default_factory=dict, description="Extra request-body fields, e.g. repeat_penalty."
     )
+    cache: bool = Field(
+        default=False,
+        description="Answer a request whose body was answered before from the call log.",
+    )
+    budget: int | None = Field(
+        default=None, ge=1, description="Tokens a run may spend; it stops before passing them."
+    )
+    ledger: Path | None = Field(
+        default=None,
+        description="The SQLite call log; None: SUMMARIZE_LEDGER, else calls.sqlite in the "
+        "cache folder ('off': no log).",
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

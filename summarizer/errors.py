@@ -6,7 +6,9 @@ SummarizerError
 │   ├── TruncatedOutputError   the model hit its token limit before finishing
 │   └── FatalProviderError     no item can succeed (bad key, unknown model or URL, endpoint down):
 │       │                      the run stops instead of failing every item
-│       └── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
+│       ├── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
+│       └── BudgetSpentError   the next call could pass the run's --budget: it stops the same
+│                              way, the rest pending
 ├── ExtractionError        the model never produced a valid record (keeps last raw output,
 │                          attempts and usage)
 └── OutputError            the output file cannot be used: another run owns it, it is not a
@@ -75,6 +77,10 @@ class ServerDiedError(FatalProviderError):
         super().__init__(message, provider)
         self.returncode = returncode  # negative: killed by that signal
         self.log = log
+
+
+class BudgetSpentError(FatalProviderError):
+    """The run's token budget would not cover the next call; the run stops before it."""
 
 
 class ExtractionError(SummarizerError):

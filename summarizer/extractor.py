@@ -220,7 +220,7 @@ class Extractor:
         # Until the backend is open, whether it reads the prompt is unknown: build it, so that
         # a metrics-only item stating no number is answered without opening anything.
         prompted = self._backend.uses_prompt if self._backend is not None else True
-        request = self.request(item, prompted)
+        request = replace(self.request(item, prompted), key=self.key(item))
         if request.metrics_only and prompted and not request.candidates:
             completion = Completion(Extraction(), attempts=0)  # no number: nothing to ask
         else:

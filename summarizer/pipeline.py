@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Protocol
 
 from summarizer.config import Settings
-from summarizer.errors import FatalProviderError, ProviderError, TruncatedOutputError
+from summarizer.errors import (
+    BudgetSpentError,
+    FatalProviderError,
+    ProviderError,
+    TruncatedOutputError,
+)
 from summarizer.extractor import Extractor
 from summarizer.item import Item
 from summarizer.schema import ErrorLine, Record
@@ -193,9 +198,15 @@ def _supervised(
     """
     held: list[Line] = []
     succeeded = False
+    spent: BudgetSpentError | None = None
     try:
         for outcome in outcomes:
             error, line = outcome.error, outcome.line
+            if isinstance(error, BudgetSpentError):
+                # No item starts after this one; those in flight had their tokens reserved,
+                # so they finish and are written, and the run stops then.
+                spent = spent or error
+                continue
             if line is None:
                 continue
             if isinstance(error, FatalProviderError):
@@ -216,6 +227,7 @@ def _supervised(
             held.clear()
             yield line
         yield from held  # the run ended on a short streak: those items did fail
+        result.stopped = spent
     finally:
         stopping.set()  # also on Ctrl-C: no worker starts another request
         outcomes.close()
@@ -278,6 +290,9 @@ def _one(
         progress.begin(item)
     try:
         return _Outcome(extractor.extract(item))
+    except BudgetSpentError as exc:  # this item was not asked: it stays pending
+        stopping.set()
+        return _Outcome(None, exc)
     except Exception as exc:  # any failure, even a bug, costs this item only
         if isinstance(exc, FatalProviderError):
             stopping.set()  # here, so that this worker does not start the next item

@@ -19,5 +19,10 @@ class Usage(BaseModel):
             completion_tokens=self.completion_tokens + other.completion_tokens,
         )
 
+    @property
+    def total_tokens(self) -> int:
+        """Prompt and completion tokens together."""
+        return self.prompt_tokens + self.completion_tokens
+
     def __str__(self) -> str:
         return f"{self.prompt_tokens} prompt + {self.completion_tokens} completion tokens"

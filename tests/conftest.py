@@ -10,8 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CONFIG_PREFIXES, FIXTURES
+from helpers import CONFIG_PREFIXES, FIXTURES, KEPT
 from stub_server import Stub
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_call_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The calls tests make are logged in a file of their own, never in the user's."""
+    os.environ["SUMMARIZE_LEDGER"] = str(tmp_path_factory.mktemp("ledger") / "calls.sqlite")
+    yield
+    os.environ.pop("SUMMARIZE_LEDGER", None)
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +50,7 @@ def fixtures() -> Path:
 def no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A clean environment without OPENAI_* or SUMMARIZE_* variables."""
     for name in list(os.environ):
-        if name.startswith(CONFIG_PREFIXES):
+        if name.startswith(CONFIG_PREFIXES) and name not in KEPT:
             monkeypatch.delenv(name)
 
 

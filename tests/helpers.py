@@ -67,13 +67,15 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-# Variables that configure an endpoint, a key or the toolkit: tests start without them.
+# Variables that configure an endpoint, a key or the toolkit: tests start without them, but
+# for the tests' own call log (see conftest).
 CONFIG_PREFIXES = ("OPENAI_", "SUMMARIZE_")
+KEPT = frozenset({"SUMMARIZE_LEDGER"})
 
 
 def clean_env() -> dict[str, str]:
     """This process's environment without OPENAI_* or SUMMARIZE_* variables, for a child."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES)}
+    return {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES) or k in KEPT}
 
 
 def seed_rows() -> list[Item]:

@@ -30,6 +30,7 @@ class Request:
     metrics_only: bool = False
     max_calls: int = 1
     truncation_reask: str = ""
+    key: str = ""  # the item's resume key, as the call log names it
 
 
 @dataclass(frozen=True)

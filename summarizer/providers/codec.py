@@ -40,7 +40,7 @@ from summarizer.usage import Usage
 
 __all__ = ["ENDPOINT", "MODES", "PATH", "ChatCompletion", "InvalidAnswer", "Wire", "cut_off",
            "decode", "digest", "encode", "is_completion", "raw_text", "read_completion",
-           "reask", "response_model", "usage_of", "with_messages"]  # fmt: skip
+           "reask", "response_model", "to_json", "usage_of", "with_messages"]  # fmt: skip
 
 # The chat completions endpoint: relative to a base URL ending in /v1 (online), and as a batch
 # request line names it.
@@ -155,6 +155,11 @@ def read_completion(body: object) -> ChatCompletion | None:
     except ValidationError:
         return None
     return completion if is_completion(completion) else None
+
+
+def to_json(completion: ChatCompletion) -> str:
+    """A completion as JSON, as `read_completion` reads it back (for the answer cache)."""
+    return completion.model_dump_json()
 
 
 def is_completion(response: object) -> bool:

@@ -16,8 +16,10 @@ item, over all its requests, retries and re-asks, by `item_timeout_s`.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -27,6 +29,7 @@ from summarizer.providers import codec
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.codec import ChatCompletion, InvalidAnswer, Wire
 from summarizer.providers.deadline import Deadline
+from summarizer.providers.ledger import Call, Ledger
 from summarizer.providers.transport import Transport, request_timeout
 from summarizer.schema import Extraction
 from summarizer.usage import Usage
@@ -79,10 +82,11 @@ def wire(settings: Settings) -> Wire:
 
 @dataclass(frozen=True)
 class Again:
-    """The body of the next call for a request, and why it is made."""
+    """The body of the next call for a request, and what was wrong with the answer before it
+    (as the call log names it: `invalid` or `cut off`)."""
 
     body: dict[str, Any]
-    why: str
+    outcome: str
 
 
 @dataclass
@@ -115,10 +119,12 @@ class OpenAIBackend:
         self.wire = wire(settings)
         self.mode_name = self.wire.mode
         self.transport = Transport(settings, provider, healthy)
+        self.ledger = Ledger(settings, provider, self.model)
 
     def close(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP client and the call log."""
         self.transport.close()
+        self.ledger.close()
 
     def complete(self, request: Request) -> Completion:
         """Extract from `request.messages` in at most `request.max_calls` model calls."""
@@ -132,11 +138,23 @@ class OpenAIBackend:
     def _complete(self, request: Request, tally: _Tally) -> Completion:
         body = codec.encode(request, self.wire)
         while True:
-            answer = self._send(body, tally)
-            outcome = self.after(answer, request, body, tally.calls)
+            started = time.perf_counter()
+            digest = codec.digest(body)
+            answer, cached = self._send(body, digest, tally, request.key)
+            call = Call(
+                request.key, digest, codec.usage_of(answer), time.perf_counter() - started,
+                "valid", cached,
+            )  # fmt: skip
+            try:
+                outcome = self.after(answer, request, body, tally.calls)
+            except (TruncatedOutputError, ExtractionError) as exc:
+                self.ledger.record(replace(call, outcome=outcome_of(exc)))
+                raise
             if isinstance(outcome, Again):
+                self.ledger.record(replace(call, outcome=outcome.outcome))
                 body = outcome.body
                 continue
+            self.ledger.record(call)
             return Completion(outcome, tally.usage, tally.calls, codec.raw_text(answer))
 
     def after(
@@ -158,7 +176,7 @@ class OpenAIBackend:
             # to build on.
             brief = {"role": "user", "content": request.truncation_reask}
             again = codec.with_messages(request, [*request.messages, brief])
-            return Again(codec.encode(again, self.wire), "cut off at the token limit")
+            return Again(codec.encode(again, self.wire), "cut off")
         try:
             return codec.decode(answer, request, self.wire)
         except InvalidAnswer as exc:
@@ -166,12 +184,36 @@ class OpenAIBackend:
                 raise ExtractionError(
                     f"output did not validate after {calls} attempts: {exc}", attempts=calls
                 ) from None
-            return Again(codec.reask(body, answer, exc, self.wire), f"did not validate: {exc}")
+            return Again(codec.reask(body, answer, exc, self.wire), "invalid")
 
-    def _send(self, body: dict[str, Any], tally: _Tally) -> ChatCompletion:
-        """One model call (transport retries aside), counted in `tally`."""
-        answer = self.transport.send(tally.deadline, body)
+    def _send(
+        self, body: dict[str, Any], digest: str, tally: _Tally, item: str
+    ) -> tuple[ChatCompletion, bool]:
+        """One model call (transport retries aside), counted in `tally`: answered from the
+        call log's cache when it holds this body's answer (True), else sent, within the run's
+        budget."""
+        stored = self.ledger.answer(digest)
+        answer = codec.read_completion(json.loads(stored)) if stored is not None else None
+        if answer is None:
+            # At most `max_tokens` out, and the prompt at about three characters a token.
+            estimate = self.wire.max_tokens + len(json.dumps(body, ensure_ascii=False)) // 3
+            self.ledger.reserve(estimate)
+            started = time.perf_counter()
+            try:
+                answer = self.transport.send(tally.deadline, body)
+            except ProviderError:
+                self.ledger.settle(estimate, Usage())
+                failed = Call(item, digest, Usage(), time.perf_counter() - started, "failed")
+                self.ledger.record(failed)
+                raise
+            self.ledger.settle(estimate, codec.usage_of(answer))
+            self.ledger.keep(digest, codec.to_json(answer))
         tally.calls += 1
         tally.last = answer
         tally.usage += codec.usage_of(answer)
-        return answer
+        return answer, stored is not None
+
+
+def outcome_of(error: Exception) -> str:
+    """How the call log names the last call of a request that failed with `error`."""
+    return "cut off" if isinstance(error, TruncatedOutputError) else "invalid"
