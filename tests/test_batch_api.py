@@ -5,6 +5,7 @@ collect and a second collect."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -264,8 +265,10 @@ def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
     api: BatchStub, tmp_path: Path
 ) -> None:
     items = synthetic(1000)
-    out = tmp_path / "out.jsonl"
-    with extractor_for(api) as extractor:
+    out, ledger = tmp_path / "out.jsonl", tmp_path / "calls.sqlite"
+    settings = Settings(provider="openai", base_url=api.base_url, model="stub-model",
+                        retry_max_wait_s=0.01, ledger=ledger)  # fmt: skip
+    with Extractor(settings) as extractor:
         index = {extractor.key(item): n for n, item in enumerate(items)}
 
         def spoil(line: dict[str, Any]) -> str | None:
@@ -296,6 +299,13 @@ def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
     reasked = [r for r in records if r.key in keys]
     assert {r.provenance.attempts for r in reasked} == {2}
     assert load_state(out).followups == {}
+    with sqlite3.connect(ledger) as db:  # every answer of both rounds is a call in the log
+        outcomes = dict(db.execute("SELECT outcome, COUNT(*) FROM calls WHERE how = 'batch' "
+                                   "GROUP BY outcome").fetchall())  # fmt: skip
+        tokens = db.execute("SELECT SUM(prompt_tokens + completion_tokens) FROM calls").fetchone()
+    # Round 1: 100 invalid answers, 900 valid (50 of them re-asked for grounding); round 2: 150.
+    assert outcomes == {"valid": 1050, "invalid": 100}
+    assert tokens[0] == sum(r.provenance.usage.total_tokens for r in records)
 
 
 def test_a_partial_batch_then_extract_gives_each_item_once(api: BatchStub, tmp_path: Path) -> None:
