@@ -10,9 +10,9 @@ paper and side by side from the same run:
 - the toolkit's wall time over llama.cpp's own time for the same prompts and completions, as the
   server reports it (`llama_perf_context_print: total time`).
 
-Targets: all fields median <= 30 s and mean <= 35 s per paper; metrics only (`--modes
-all,metrics`) median <= 15 s; ratio <= 1.10; prompt tokens evaluated after the first paper
-<= 1.2 x the paper's own tokens.
+Targets: all fields median <= 20 s and mean <= 24 s per paper; metrics only (`--modes
+all,metrics`) median <= 6 s; sampling <= 10 % of generation time; ratio <= 1.10; prompt tokens
+evaluated after the first paper <= 1.2 x the paper's own tokens.
 
 Levers, each measured on its own in the same run:
 - `--modes tools,all`: every field asked in tools mode (the schema is written into the prompt by
@@ -24,7 +24,11 @@ Levers, each measured on its own in the same run:
   both), each prompt's first paper paying for its own cached prefix;
 - `--grammar-probe N`: for the first N papers, the all-fields request sent twice more, as is and
   with `maxLength` on its strings (what the schema had before lengths moved out of the grammar),
-  and the sampling time of both.
+  and the sampling time of both;
+- `--samplers full,check-first,top-64`: the same papers under each of the server's samplers
+  (`summarizer.providers.sampler`, chosen per request by header): per generated token, the
+  forward pass and the sampling in milliseconds, and whether the records are identical to the
+  first sampler's.
 
 `--paths fast,portable` runs the same papers on both of llama.cpp's CPU paths (weights repacked
 or not; see `summarizer.providers.local`) one after the other and prints their speeds side by
@@ -32,12 +36,14 @@ side: prompt and generation tokens per second as llama.cpp reports them, and sec
 
     python benchmarks/local_model.py [--limit N] [--model-path FILE.gguf] [--paths fast,portable]
         [--modes tools,all,metrics] [--prompts extract.v2,extract.v3] [--grammar-probe N]
+        [--samplers full,check-first,top-64]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import re
 import statistics
 import time
@@ -48,13 +54,14 @@ from typing import Any
 import llama_cpp
 import openai
 
-from summarizer import Extractor, Item, Settings, SummarizerError, read
+from summarizer import Extractor, Item, Record, Settings, SummarizerError, read
 from summarizer.extractor import build_request
 from summarizer.prompt import DEFAULT_PROMPT, load_prompt
 from summarizer.providers import Backend
 from summarizer.providers.codec import response_model
 from summarizer.providers.local import LocalBackend, local_settings
 from summarizer.providers.openai import OpenAIBackend
+from summarizer.providers.sampler import HEADER, SAMPLERS
 from summarizer.providers.weights import DEFAULT, ensure_model
 from summarizer.sentences import numbered, split_sentences
 
@@ -104,6 +111,8 @@ class PathResult:
     name: str
     walls: list[float]
     server: list[ServerTimes]
+    answers: list[str | None]
+    group: str = ""  # runs asking the same (prompt, fields, mode) share it
 
     def rate(self, tokens: str, ms: str) -> float:
         done = sum(getattr(t, tokens) for t in self.server)
@@ -120,15 +129,27 @@ def server_slice(backend: LocalBackend, offset: int) -> ServerTimes:
 
 
 def run_path(
-    items: list[Item], backend: LocalBackend, settings: Settings, label: str, tools: bool = False
+    items: list[Item],
+    backend: LocalBackend,
+    settings: Settings,
+    label: str,
+    *,
+    tools: bool = False,
+    sampler: str | None = None,
 ) -> PathResult:
     """Extract `items` one at a time; print a row per paper. The backend stays open (the
-    caller closes it), so several modes can share one server."""
+    caller closes it), so several modes and samplers can share one server. `sampler` names the
+    server's sampler for these requests (`X-Summarizer-Sampler`; None: its default)."""
     sender: Backend = backend
-    if tools:
+    if tools or sampler is not None:
         url = f"http://127.0.0.1:{backend.port}/v1"
-        local = local_settings(settings.model_copy(update={"mode": "tools"}), url, backend.model)
-        sender = OpenAIBackend(local, "local", healthy=backend.alive)
+        mode = {"mode": "tools"} if tools else {}
+        local = local_settings(settings.model_copy(update=mode), url, backend.model)
+        direct = OpenAIBackend(local, "local", healthy=backend.alive)
+        if sampler is not None:
+            client = direct.transport.client
+            direct.transport.client = client.with_options(default_headers={HEADER: sampler})
+        sender = direct
     extractor = Extractor(settings, backend=sender)
     vocab = llama_cpp.Llama(str(backend.model_path), vocab_only=True, verbose=False)
     print(f"model {backend.model}, {len(items)} papers, one at a time, {label}\n")
@@ -138,14 +159,17 @@ def run_path(
         f"{'compl tok':>9}  status"
     )
     rows = []
+    answers: list[str | None] = []
     for item in items:
         offset = backend.log_path.stat().st_size
         started = time.perf_counter()
         try:
-            extractor.extract(item)
+            record = extractor.extract(item)
             status = "ok"
+            answers.append(answer_of(record))
         except SummarizerError as exc:
             status = type(exc).__name__
+            answers.append(None)
         wall = time.perf_counter() - started
         server = server_slice(backend, offset)
         user = f"Title: {item.title}\n\n{numbered(split_sentences(item.text))}"
@@ -159,7 +183,14 @@ def run_path(
             f"{server.prompt_evaluated:8d} {server.completion:9d}  {status}"
         )
     summarise(rows)
-    return PathResult(label, [r[0] for r in rows], [r[1] for r in rows])
+    return PathResult(label, [r[0] for r in rows], [r[1] for r in rows], answers)
+
+
+def answer_of(record: Record) -> str:
+    """What a record says, without when, how long or under which key."""
+    data = record.model_dump(mode="json", exclude={"created_at", "key"})
+    data["provenance"].pop("latency_s")
+    return json.dumps(data, sort_keys=True)
 
 
 def summarise(rows: list[tuple[float, ServerTimes, int, float]]) -> None:
@@ -180,6 +211,14 @@ def summarise(rows: list[tuple[float, ServerTimes, int, float]]) -> None:
     print(
         "llama.cpp seconds per paper: prompt {prompt:.1f}, generation {eval:.1f}, "
         "other (sampling under the grammar) {other:.1f}".format(**spent)
+    )
+    tokens = sum(r[1].completion for r in rows)
+    forward = sum(r[1].eval_ms for r in rows) / max(tokens, 1)
+    sampling = sum(r[1].other_ms for r in rows) / max(tokens, 1)
+    share = sampling / (forward + sampling) if forward + sampling else float("nan")
+    print(
+        f"per generated token ({tokens} in all): forward pass {forward:.1f} ms, sampling "
+        f"{sampling:.1f} ms ({share:.0%} of generation; target <= 10 %)"
     )
     print(f"toolkit / llama.cpp time: {ratio_all:.3f} (target <= 1.10)")
     print(f"completion tokens per request: median {statistics.median(completions):.0f}")
@@ -261,6 +300,11 @@ def main() -> None:
         "--prompts", default=DEFAULT_PROMPT, help="prompt ids, or several: extract.v2,extract.v3"
     )
     parser.add_argument("--grammar-probe", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--samplers",
+        default="",
+        help=f"server samplers to compare, e.g. full,check-first,top-64 ({', '.join(SAMPLERS)})",
+    )
     args = parser.parse_args()
     items = read([SEEDS]).items[: args.limit]
     model = args.model_path or ensure_model(DEFAULT)
@@ -270,13 +314,20 @@ def main() -> None:
         settings = Settings(provider="local", model_path=model)
         backend = LocalBackend(model, settings, repack=chosen[path])
         try:
-            for prompt, mode in itertools.product(args.prompts.split(","), args.modes.split(",")):
+            samplers: list[str | None] = list(args.samplers.split(",")) if args.samplers else [None]
+            runs = itertools.product(args.prompts.split(","), args.modes.split(","), samplers)
+            for prompt, mode, sampler in runs:
                 wanted = settings.model_copy(
                     update={"metrics_only": mode == "metrics", "prompt": prompt}
                 )
                 what = "all fields, tools mode" if mode == "tools" else f"{mode} fields"
-                label = f"{backend.path_name} CPU path, {what}, {prompt}"
-                results.append(run_path(items, backend, wanted, label, tools=mode == "tools"))
+                how = f", sampler {sampler}" if sampler else ""
+                label = f"{backend.path_name} CPU path, {what}, {prompt}{how}"
+                result = run_path(
+                    items, backend, wanted, label, tools=mode == "tools", sampler=sampler
+                )
+                result.group = f"{backend.path_name} {prompt} {mode}"
+                results.append(result)
             if args.grammar_probe:
                 grammar_probe(items[: args.grammar_probe], backend, settings)
         finally:
@@ -290,10 +341,18 @@ def main() -> None:
             f"{result.rate('completion', 'eval_ms'):9.2f} {statistics.median(result.walls):8.1f} "
             f"{statistics.mean(result.walls):7.1f}"
         )
-    first = results[0]
     for other in results[1:]:
+        # Against the first run asking the same (prompt and fields): records are comparable.
+        first = next(r for r in results if r.group == other.group)
+        if first is other:
+            first = results[0]
         total = sum(other.walls) / sum(first.walls)
-        print(f"{other.name} / {first.name}: total time {total:.2f}")
+        line = f"{other.name} / {first.name}: total time {total:.2f}"
+        if first.group == other.group:
+            pairs = zip(first.answers, other.answers, strict=True)
+            same = sum(a == b and a is not None for a, b in pairs)
+            line += f"; records identical on {same} of {len(first.answers)} papers"
+        print(line)
 
 
 if __name__ == "__main__":
