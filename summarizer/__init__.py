@@ -7,9 +7,10 @@ The public API is imported on first use of each name, so that a program that nee
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the same names as `__all__` (a test compares them), typed for checkers
     from summarizer.claims import Violation, verify
     from summarizer.config import Settings
     from summarizer.errors import (
@@ -27,8 +28,25 @@ if TYPE_CHECKING:
     from summarizer.extractor import Extractor, extract
     from summarizer.item import Item, Location, Problem
     from summarizer.pipeline import RunResult, RunSummary, extract_many
-    from summarizer.schema import ErrorLine, Extraction, Metric, Record, record_json_schema
+    from summarizer.providers import Backend, Completion, Request
+    from summarizer.providers.fake import FakeBackend
+    from summarizer.reask import ReaskPolicy
+    from summarizer.render import render_html, render_markdown
+    from summarizer.results import Result, find_results, results_in
+    from summarizer.schema import (
+        ErrorLine,
+        Evidence,
+        ExtractedMetric,
+        Extraction,
+        Method,
+        Metric,
+        Provenance,
+        Record,
+        record_json_schema,
+    )
     from summarizer.sources import Reading, read
+    from summarizer.store import Line, LineReading, read_lines
+    from summarizer.usage import Usage
     from summarizer.validate import ValidationReport, validate_file
 
 _HOMES = {
@@ -66,12 +84,12 @@ _HOMES = {
     "ReaskPolicy": "reask",
     "ErrorLine": "schema",
     "Evidence": "schema",
+    "ExtractedMetric": "schema",
     "Extraction": "schema",
     "Method": "schema",
     "Metric": "schema",
     "Provenance": "schema",
     "Record": "schema",
-    "Source": "schema",
     "record_json_schema": "schema",
     "Line": "store",
     "LineReading": "store",
@@ -90,6 +108,7 @@ __all__ = [
     "ConfigError",
     "ErrorLine",
     "Evidence",
+    "ExtractedMetric",
     "Extraction",
     "ExtractionError",
     "Extractor",
@@ -114,7 +133,6 @@ __all__ = [
     "RunSummary",
     "ServerDiedError",
     "Settings",
-    "Source",
     "SummarizerError",
     "Tables",
     "TruncatedOutputError",
@@ -137,6 +155,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Source":  # a second name for Item until 0.2 (see CHANGELOG.md)
+        warnings.warn(
+            "summarizer.Source is deprecated; use summarizer.Item", DeprecationWarning, stacklevel=2
+        )
+        name = "Item"
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

@@ -221,7 +221,8 @@ def eval_(
 
     Exit status 1 when a check fails (a record breaks a promise) or a gated score regresses.
 
-    DATASET: names in evals/datasets/ (seed_digest, seed_abstracts) or files of your own.
+    DATASET: names in evals/datasets/ (seed_digest, seed_abstracts, pairs_dev40, pairs_dev)
+    or files of your own.
     `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
     """
     from summarizer.config import ModeName, ProviderName, Settings

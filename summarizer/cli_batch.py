@@ -33,6 +33,11 @@ app.add_typer(batch, name="batch")
 OutputOpt = Annotated[
     Path, typer.Option("-o", "--output", metavar="FILE", help="JSONL file to append to.")
 ]
+# For the commands that only look at the batches an output waits for.
+BatchesOpt = Annotated[
+    Path,
+    typer.Option("-o", "--output", metavar="FILE", help="The output the batches were sent for."),
+]
 
 
 def _batch_extractor(
@@ -116,7 +121,7 @@ def submit(
 
 @batch.command()
 @friendly
-def status(output: OutputOpt = Path("summaries.jsonl")) -> None:
+def status(output: BatchesOpt = Path("summaries.jsonl")) -> None:
     """Show each batch of OUTPUT: its state and request counts."""
     from summarizer.batch_api import extractor_for, statuses
 
@@ -182,7 +187,7 @@ def collect(
 
 @batch.command()
 @friendly
-def cancel(output: OutputOpt = Path("summaries.jsonl")) -> None:
+def cancel(output: BatchesOpt = Path("summaries.jsonl")) -> None:
     """Cancel OUTPUT's batches that have not finished."""
     from summarizer.batch_api import cancel as cancel_batches
     from summarizer.batch_api import extractor_for

@@ -9,6 +9,7 @@ pending for the next run.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -114,7 +115,7 @@ def extract_many(
     items: Iterable[Item],
     settings: Settings | None = None,
     *,
-    output: Path | None = None,
+    output: str | os.PathLike[str] | None = None,
     retry_failed: bool = False,
     progress: Progress | None = None,
     extractor: Extractor | None = None,
@@ -134,7 +135,7 @@ def extract_many(
     active = extractor or Extractor(settings)
     sink = None
     try:
-        sink = open_output(output, retry_failed) if output is not None else None
+        sink = open_output(Path(output), retry_failed) if output is not None else None
         if sink is not None:
             result.summary.outdated = sink.outdated
         todo = _pending(items, active, sink, result.summary)
@@ -240,7 +241,8 @@ def _endpoint_failure(error: Exception | None) -> bool:
 def _outage(error: ProviderError, what: str) -> FatalProviderError:
     stop = FatalProviderError(
         f"{what} at the {error.provider} endpoint, so the run stopped and unfinished items "
-        f"stay pending. Last error: {error}. Check that the endpoint is up (--base-url, "
+        f"stay pending. Last error: {str(error).rstrip('.')}. Check that the endpoint is up "
+        "(--base-url, "
         "OPENAI_BASE_URL), then run the same command to resume.",
         error.provider,
         error.attempts,

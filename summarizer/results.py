@@ -16,11 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
-from pathlib import Path
 from typing import Literal
 
 from summarizer.errors import ConfigError
@@ -89,7 +89,7 @@ def might_hold(query: str) -> Callable[[str], bool]:
 
 
 def results_in(
-    query: str, paths: Iterable[Path], include_unstated: bool = False
+    query: str, paths: Iterable[str | os.PathLike[str]], include_unstated: bool = False
 ) -> tuple[list[Result], list[Problem]]:
     """`find_results` over the records of output files that verify, reading only the lines
     that may match; also the lines that could not be read or did not verify."""

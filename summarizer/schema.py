@@ -298,10 +298,6 @@ class Grounding(_Strict):
     )
 
 
-# The input a record was extracted from is the item itself, written whole into the line.
-Source = Item
-
-
 class Provenance(_Strict):
     """How a record was produced."""
 
@@ -323,7 +319,7 @@ class _Line(_Strict):
     schema_version: str
     key: str = Field(description="Resume key: the input text and the request sent for it, hashed.")
     created_at: datetime
-    source: Source
+    source: Item  # the input, written whole into the line
 
 
 class Record(_Prose, _Line):

@@ -159,11 +159,14 @@ def _parsed(
             yield location, text, _current(line, location, text), False
 
 
-def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineReading:
+def read_lines(
+    path: str | os.PathLike[str], wanted: Callable[[str], bool] | None = None
+) -> LineReading:
     """Read a `summarize extract` output: its records and error lines, and a `Problem` for
     each line that is neither. `wanted`, a test of a line's JSON text, skips the lines it
     refuses unread: a fast pre-filter for callers that look for something (it must accept every
     line that could hold it)."""
+    path = Path(path)
     reading = LineReading()
     for _, _, parsed, _torn_line in _parsed(path, wanted):
         if isinstance(parsed, Problem):
@@ -174,7 +177,7 @@ def read_lines(path: Path, wanted: Callable[[str], bool] | None = None) -> LineR
 
 
 def read_records(
-    paths: Iterable[Path], wanted: Callable[[str], bool] | None = None
+    paths: Iterable[str | os.PathLike[str]], wanted: Callable[[str], bool] | None = None
 ) -> tuple[list[Record], list[Problem]]:
     """The records of several output files whose claims hold (`verify`), in order, and a
     `Problem` for each line that could not be read, each record that does not verify (its
@@ -183,7 +186,8 @@ def read_records(
     them here, so that a line edited into a false claim is never shown."""
     records: list[Record] = []
     problems: list[Problem] = []
-    for path in paths:
+    for given in paths:
+        path = Path(given)
         if not path.is_file():
             where = Location(path=str(path), line=1)
             problems.append(Problem(location=where, message="no such file"))

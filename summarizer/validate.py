@@ -4,6 +4,7 @@ against their model; and every line's schema version against this one's."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,9 +38,10 @@ class ValidationReport:
         return not self.invalid
 
 
-def validate_file(path: Path, claims: bool = True) -> ValidationReport:
+def validate_file(path: str | os.PathLike[str], claims: bool = True) -> ValidationReport:
     """Validate every line of a `summarize extract` JSONL file; `claims=False` checks the
     schema only."""
+    path = Path(path)
     report = ValidationReport()
     for entry in entries(path):
         location, data = entry.location, entry.data

@@ -31,6 +31,8 @@ from summarizer.providers.local import (
 from summarizer.providers.weights import SMOLLM2, ensure_model, part_paths
 from summarizer.sentences import split_sentences
 
+pytestmark = pytest.mark.local_model  # `make test` leaves them out; .ci/run runs them
+
 
 def smollm2() -> Path:
     if part_paths(SMOLLM2) is None:

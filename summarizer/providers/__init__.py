@@ -38,7 +38,9 @@ def resolve_provider(settings: Settings) -> str:
     """The provider `auto` stands for: explicit endpoint settings, then the embedded model."""
     if settings.provider != "auto":
         return settings.provider
-    if settings.base_url or settings.api_key:
+    # A model named without a GGUF file is a remote one (`--model gpt-4o-mini`): never the
+    # embedded model in its place.
+    if settings.base_url or settings.api_key or (settings.model and not settings.model_path):
         return "openai"
     if settings.model_path or importlib.util.find_spec("llama_cpp") is not None:
         return "local"

@@ -51,7 +51,7 @@ class Reading:
 
 
 def read(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | os.PathLike[str]],
     max_input_bytes: int | None = None,
     max_item_chars: int | None = None,
 ) -> Reading:
@@ -83,14 +83,14 @@ def _env_int(name: str) -> int | None:
 
 
 def iter_read(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | os.PathLike[str]],
     max_input_bytes: int | None = None,
     max_item_chars: int | None = None,
 ) -> Iterator[Item | Problem]:
     """Like `read`, but streams items and problems as they are found."""
     input_limit, item_limit = limits(max_input_bytes, max_item_chars)
     for raw in paths:
-        for entry in _read_path(str(raw), input_limit):
+        for entry in _read_path(os.fspath(raw), input_limit):
             if isinstance(entry, Item) and len(entry.text) > item_limit:
                 yield Problem(
                     location=entry.location,

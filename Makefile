@@ -1,0 +1,20 @@
+# Everyday tasks; each is one command of the README or of .ci/run.
+.PHONY: test test-all lint bench ci
+
+test:  ## the suite without the tests that start the real embedded model
+	pytest -m "not local_model"
+
+test-all:  ## every test, as .ci/run runs them
+	pytest
+
+lint:  ## style, formatting, import contracts, types
+	ruff check .
+	ruff format --check .
+	lint-imports
+	mypy
+
+bench:  ## the embedded model's speed on 10 seed rows, every sampler side by side
+	python benchmarks/local_model.py --limit 10 --modes all,metrics --samplers full,check-first,top-64
+
+ci:  ## what CI runs on a clean clone
+	bash .ci/run
