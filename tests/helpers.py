@@ -10,10 +10,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import vcr
 
 from summarizer import ErrorLine, Extractor, Item, Record, Settings, read
 from summarizer.errors import ExtractionError
+from summarizer.providers.weights import SMOLLM2, ensure_model, part_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -99,3 +101,13 @@ def write_lines(path: Path, lines: list[Record | ErrorLine]) -> Path:
     """Write `lines` as an output file and return its path."""
     path.write_text("".join(line.model_dump_json() + "\n" for line in lines), encoding="utf-8")
     return path
+
+
+def smollm2() -> Path:
+    """The small SmolLM2 GGUF the real embedded-server tests run; skipped when it is not
+    installed, except where SUMMARIZE_REQUIRE_LOCAL=1 (CI), where that is a failure."""
+    if part_paths(SMOLLM2) is None:
+        if os.environ.get("SUMMARIZE_REQUIRE_LOCAL") == "1":
+            pytest.fail(f"the local-model test needs SmolLM2: {SMOLLM2.install}")
+        pytest.skip(f"SmolLM2 not installed ({SMOLLM2.install})")
+    return ensure_model(SMOLLM2)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import smollm2
 from jsonschema import Draft202012Validator
 
 from summarizer import ConfigError, Extractor, Record, Settings, read, record_json_schema
@@ -28,18 +29,9 @@ from summarizer.providers.local import (
     fast_path_refused,
     prune_logs,
 )
-from summarizer.providers.weights import SMOLLM2, ensure_model, part_paths
 from summarizer.sentences import split_sentences
 
 pytestmark = pytest.mark.local_model  # `make test` leaves them out; .ci/run runs them
-
-
-def smollm2() -> Path:
-    if part_paths(SMOLLM2) is None:
-        if os.environ.get("SUMMARIZE_REQUIRE_LOCAL") == "1":
-            pytest.fail(f"the local-model test needs SmolLM2: {SMOLLM2.install}")
-        pytest.skip(f"SmolLM2 not installed ({SMOLLM2.install})")
-    return ensure_model(SMOLLM2)
 
 
 def stat_fields(stat: Path) -> list[str]:

@@ -12,26 +12,15 @@ import ctypes
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from summarizer.providers.weights import SMOLLM2, ensure_model, part_paths
+from helpers import smollm2
 
 pytestmark = pytest.mark.local_model
 if os.environ.get("SUMMARIZE_REQUIRE_LOCAL") != "1":  # in CI, its absence is a failure
     pytest.importorskip("llama_cpp")
 import llama_cpp  # noqa: E402 - after the skip
-
-
-def smollm2() -> Path:
-    if part_paths(SMOLLM2) is None:
-        if os.environ.get("SUMMARIZE_REQUIRE_LOCAL") == "1":
-            pytest.fail(f"the sampler test needs SmolLM2: {SMOLLM2.install}")
-        pytest.skip(f"SmolLM2 not installed ({SMOLLM2.install})")
-    return ensure_model(SMOLLM2)
-
 
 SCHEMA = {
     "type": "object",
