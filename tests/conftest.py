@@ -15,11 +15,18 @@ from stub_server import Stub
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _own_call_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The calls tests make are logged in a file of their own, never in the user's."""
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What tests leave in a cache (server logs, the CPU-path note, the call log) goes to a
+    folder of their own, never the user's: a test run must not prune a user's server logs."""
+    kept = {name: os.environ.get(name) for name in KEPT}
+    os.environ["SUMMARIZE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     os.environ["SUMMARIZE_LEDGER"] = str(tmp_path_factory.mktemp("ledger") / "calls.sqlite")
     yield
-    os.environ.pop("SUMMARIZE_LEDGER", None)
+    for name, value in kept.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

@@ -70,9 +70,9 @@ def read_json(path: Path) -> Any:
 
 
 # Variables that configure an endpoint, a key or the toolkit: tests start without them, but
-# for the tests' own call log (see conftest).
+# for the tests' own cache folder and call log (see conftest).
 CONFIG_PREFIXES = ("OPENAI_", "SUMMARIZE_")
-KEPT = frozenset({"SUMMARIZE_LEDGER"})
+KEPT = frozenset({"SUMMARIZE_CACHE_DIR", "SUMMARIZE_LEDGER"})
 
 
 def clean_env() -> dict[str, str]:

@@ -77,3 +77,18 @@ def test_missing_package_says_what_to_install(sliced: KnownModel) -> None:
     missing = KnownModel(**{**sliced.__dict__, "parts": (("no_such_pkg", "x.bin"),) * 2})
     with pytest.raises(ConfigError, match="pip install tiny"):
         ensure_model(missing)
+
+
+def test_the_suite_leaves_the_users_cache_alone() -> None:
+    """Server logs, the CPU-path note and the call log of tests go to folders of their own (a
+    test run once pruned a user's own server log)."""
+    from platformdirs import user_cache_dir  # noqa: PLC0415
+
+    from summarizer import Settings  # noqa: PLC0415
+    from summarizer.providers.ledger import ledger_path  # noqa: PLC0415
+
+    user = Path(user_cache_dir("summarizer"))
+    assert weights.cache_dir() != user
+    log = ledger_path(Settings())
+    assert log is not None
+    assert user not in log.parents
