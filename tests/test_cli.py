@@ -246,3 +246,21 @@ def test_reading_commands_refuse_what_is_not_an_output_file(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ")
     assert why in result.stderr
+
+
+def test_a_malformed_dataset_and_a_corrupt_batch_state_are_one_line_each(tmp_path: Path) -> None:
+    dataset = tmp_path / "bad.jsonl"
+    dataset.write_text('{"bad": 1}\nnot json\n')
+    scored = runner.invoke(app, ["eval", str(dataset), "--provider", "rules",
+                                 "--out", str(tmp_path / "reports")])  # fmt: skip
+    assert scored.exit_code == 2
+    assert scored.stderr.strip().splitlines() == [
+        f"error: {dataset}:1: a pair needs arxiv_id and digest_summary as strings"
+    ]
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.batches.json").write_text('{"batches": "nope"}')
+    for command in ("status", "collect", "cancel"):
+        shown = runner.invoke(app, ["batch", command, "-o", str(out)])
+        assert shown.exit_code == 2, command
+        (line,) = shown.stderr.strip().splitlines()
+        assert line.startswith(f"error: {out}.batches.json is not a batch state file"), command
