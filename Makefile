@@ -1,8 +1,8 @@
 # Everyday tasks; each is one command of the README or of .ci/run.
 .PHONY: test test-all lint bench ci
 
-test:  ## the suite without the tests that start the real embedded model
-	pytest -m "not local_model"
+test:  ## the fast tier: no real model, no subprocess, no waiting out timeouts
+	pytest -m "not slow and not local_model"
 
 test-all:  ## every test, as .ci/run runs them
 	pytest

@@ -261,6 +261,7 @@ def synthetic(count: int) -> list[Item]:
     ]
 
 
+@pytest.mark.slow
 def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
     api: BatchStub, tmp_path: Path
 ) -> None:

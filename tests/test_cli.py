@@ -135,6 +135,7 @@ def test_help_does_not_import_the_toolkit() -> None:
     assert result.stdout.strip() == ""
 
 
+@pytest.mark.slow
 def test_a_key_echoed_by_the_server_and_url_passwords_never_reach_disk_or_output(
     fixtures: Path, tmp_path: Path
 ) -> None:

@@ -159,6 +159,7 @@ def test_a_bug_in_one_item_does_not_stop_the_batch(
     assert result.errors[0].error.type == "KeyError"
 
 
+@pytest.mark.slow
 def test_sigkill_midway_then_resume_gives_each_item_once(
     stub: Stub, fixtures: Path, tmp_path: Path
 ) -> None:
@@ -208,6 +209,7 @@ def test_rejected_key_stops_the_run_with_one_message(
     assert not out.exists() or out.read_text() == ""
 
 
+@pytest.mark.slow
 def test_refused_connection_stops_at_the_first_item(fixtures: Path, tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     out = tmp_path / "out.jsonl"
@@ -257,6 +259,7 @@ def test_a_failure_between_successes_is_the_items_own(
     assert (result.summary.done, result.summary.failed, result.summary.pending) == (4, 2, 0)
 
 
+@pytest.mark.slow
 def test_failed_items_keep_the_exit_status_nonzero_until_retried(
     stub: Stub, fixtures: Path, tmp_path: Path
 ) -> None:
@@ -277,6 +280,7 @@ def test_failed_items_keep_the_exit_status_nonzero_until_retried(
     assert [line["status"] for line in lines_of(out)] == ["ok"] * 5
 
 
+@pytest.mark.slow
 def test_no_work_starts_no_model(stub: Stub, fixtures: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     seed = str(fixtures / "seed_digest.txt")
@@ -300,6 +304,7 @@ def test_no_work_starts_no_model(stub: Stub, fixtures: Path, tmp_path: Path) -> 
     assert len(stub.requests) == sent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second_flags", [[], ["--retry-failed"]], ids=["plain", "retry-failed"])
 def test_a_second_run_on_the_same_output_refuses_and_loses_nothing(
     stub: Stub, fixtures: Path, tmp_path: Path, second_flags: list[str]
@@ -350,6 +355,7 @@ def _hung_run(
     return run, stub
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", ["1", "4"])
 @pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_ends_a_hung_run_within_seconds(
@@ -376,6 +382,7 @@ def test_a_signal_ends_a_hung_run_within_seconds(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_timeout_bounds_an_item_against_a_server_that_never_answers(
     fixtures: Path, tmp_path: Path
 ) -> None:

@@ -48,6 +48,7 @@ def test_valid_answer(stub: Stub, request_: Request) -> None:
     assert sent["tool_choice"]["function"]["name"] == sent["tools"][0]["function"]["name"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["429", "500", "timeout", "drop", "malformed"])
 def test_transport_faults_are_retried(stub: Stub, request_: Request, fault: str) -> None:
     stub.faults.extend([fault, fault])
@@ -158,6 +159,7 @@ def test_json_schema_mode_sends_a_strict_schema_with_the_enum(
     assert metric["properties"]["value_text"] == {"enum": ["3x"], "type": "string"}
 
 
+@pytest.mark.slow
 def test_a_trickled_body_times_out_as_a_whole(stub: Stub, request_: Request) -> None:
     """One byte a second never trips a per-read timeout; the request's limit covers the body."""
     stub.always = "trickle"
@@ -167,6 +169,7 @@ def test_a_trickled_body_times_out_as_a_whole(stub: Stub, request_: Request) -> 
     assert time.monotonic() - started < 6
 
 
+@pytest.mark.slow
 def test_the_item_limit_bounds_retries_of_a_hung_endpoint(stub: Stub, request_: Request) -> None:
     stub.always = "hang"
     started = time.monotonic()

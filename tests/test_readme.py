@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ def needs_model(words: list[str], model_outputs: set[str]) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_readme_commands_run_in_order(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
