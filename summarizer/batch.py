@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -41,7 +41,10 @@ from summarizer.schema import ErrorLine, Extraction, Record
 from summarizer.store import open_output
 from summarizer.usage import Usage
 
-ENDPOINT: Final = codec.ENDPOINT
+
+def request_line(custom_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One line of a batch request file."""
+    return {"custom_id": custom_id, "method": "POST", "url": codec.ENDPOINT, "body": body}
 
 
 @dataclass
@@ -89,7 +92,7 @@ class Followup(BaseModel):
 
     def line(self) -> dict[str, Any]:
         """The batch request line."""
-        return {"custom_id": self.custom_id, "method": "POST", "url": ENDPOINT, "body": self.body}
+        return request_line(self.custom_id, self.body)
 
 
 class Submitted(BaseModel):
@@ -186,7 +189,7 @@ def request_lines(items: Iterable[Item], extractor: Extractor) -> Iterator[dict[
             continue
         seen.add(key)
         body = codec.encode(extractor.request(item), extractor.wire)
-        yield {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}
+        yield request_line(key, body)
 
 
 def write_requests(items: Iterable[Item], extractor: Extractor, path: Path) -> int:

@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from summarizer.batch import (
-    ENDPOINT,
     BatchState,
     Collected,
     Submitted,
@@ -38,6 +37,7 @@ from summarizer.config import Settings
 from summarizer.errors import ConfigError
 from summarizer.extractor import Extractor
 from summarizer.item import Item
+from summarizer.providers import codec
 from summarizer.providers.transport import Transport
 from summarizer.store import read_lines
 
@@ -142,7 +142,7 @@ def _create(transport: Transport, data: bytes, items: list[Item], round_: int) -
         client.batches.create,
         retry=False,
         input_file_id=upload.id,
-        endpoint=ENDPOINT,
+        endpoint=codec.ENDPOINT,
         completion_window="24h",
     )
     return Submitted(id=batch.id, input_file_id=upload.id, items=items, round=round_)

@@ -25,6 +25,7 @@ warning (unless `cache` needs it).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -33,7 +34,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from summarizer.config import Settings
 from summarizer.errors import BudgetSpentError, ConfigError
@@ -162,11 +163,15 @@ class Ledger:
             )
             self._db.commit()
 
-    def reserve(self, estimate: int) -> None:
-        """Hold `estimate` tokens for a call about to be made; `BudgetSpentError` when it could
-        take the run past its budget."""
+    def reserve(self, body: dict[str, Any], max_tokens: int) -> int:
+        """Hold what the call of `body` may cost (see module docstring) and return it; 0, and
+        nothing computed, without a budget. `BudgetSpentError` when it could take the run past
+        the budget."""
+        if self.budget is None:
+            return 0
+        estimate = max_tokens + len(json.dumps(body, ensure_ascii=False)) // 3
         with self._lock:
-            if self.budget is not None and self._spent + self._reserved + estimate > self.budget:
+            if self._spent + self._reserved + estimate > self.budget:
                 raise BudgetSpentError(
                     f"the next call could take this run past its --budget of {self.budget:,} "
                     f"tokens ({self._spent:,} spent, up to {estimate:,} for the call), so the "
@@ -175,6 +180,7 @@ class Ledger:
                     self.provider,
                 )
             self._reserved += estimate
+        return estimate
 
     def settle(self, estimate: int, usage: Usage) -> None:
         """Release a reservation of `estimate` and count what the call spent."""

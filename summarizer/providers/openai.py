@@ -117,7 +117,6 @@ class OpenAIBackend:
         self.settings = settings
         self.model = model_name(settings)
         self.wire = wire(settings)
-        self.mode_name = self.wire.mode
         self.transport = Transport(settings, provider, healthy)
         self.ledger = Ledger(settings, provider, self.model)
 
@@ -195,9 +194,7 @@ class OpenAIBackend:
         stored = self.ledger.answer(digest)
         answer = codec.read_completion(json.loads(stored)) if stored is not None else None
         if answer is None:
-            # At most `max_tokens` out, and the prompt at about three characters a token.
-            estimate = self.wire.max_tokens + len(json.dumps(body, ensure_ascii=False)) // 3
-            self.ledger.reserve(estimate)
+            estimate = self.ledger.reserve(body, self.wire.max_tokens)
             started = time.perf_counter()
             try:
                 answer = self.transport.send(tally.deadline, body)
