@@ -111,3 +111,11 @@ def smollm2() -> Path:
             pytest.fail(f"the local-model test needs SmolLM2: {SMOLLM2.install}")
         pytest.skip(f"SmolLM2 not installed ({SMOLLM2.install})")
     return ensure_model(SMOLLM2)
+
+
+def comparable(record: Record) -> dict[str, Any]:
+    """What a record says, without when it was written or how long it took: two paths that
+    judge the same answers give equal ones."""
+    data = record.model_dump(mode="json", exclude={"created_at"})
+    data["provenance"].pop("latency_s")
+    return data

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # comes with vcrpy
+from helpers import comparable
 from recorded import cassette_path, extract_recorded, recorded_extractor, seed_items
 
 from summarizer import ErrorLine, Record, read_lines
@@ -50,12 +51,6 @@ def response_file(path: Path, keys: dict[str, str]) -> Path:
                     "response": {"status_code": 200, "request_id": key, "body": body}})  # fmt: skip
     path.write_text("".join(json.dumps(line) + "\n" for line in out))
     return path
-
-
-def comparable(record: Record) -> dict[str, Any]:
-    data = record.model_dump(mode="json", exclude={"created_at"})
-    data["provenance"].pop("latency_s")
-    return data
 
 
 def test_collected_answers_give_the_online_records(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from batch_stub import BatchStub
-from helpers import seed_rows
+from helpers import comparable, seed_rows
 from stub_server import Stub
 
 from summarizer import Extractor, ProviderError, Record, Settings, batch_api, read_lines
@@ -32,9 +32,9 @@ def api() -> Iterator[BatchStub]:
     stub.stop()
 
 
-def extractor_for(stub: BatchStub) -> Extractor:
+def extractor_for(stub: BatchStub, **more: Any) -> Extractor:
     settings = Settings(provider="openai", base_url=stub.base_url, model="stub-model",
-                        max_transport_retries=0, retry_max_wait_s=0.01)  # fmt: skip
+                        max_transport_retries=0, retry_max_wait_s=0.01, **more)  # fmt: skip
     return Extractor(settings)
 
 
@@ -267,9 +267,7 @@ def test_a_thousand_items_with_bad_first_answers_are_done_in_two_rounds(
 ) -> None:
     items = synthetic(1000)
     out, ledger = tmp_path / "out.jsonl", tmp_path / "calls.sqlite"
-    settings = Settings(provider="openai", base_url=api.base_url, model="stub-model",
-                        retry_max_wait_s=0.01, ledger=ledger)  # fmt: skip
-    with Extractor(settings) as extractor:
+    with extractor_for(api, ledger=ledger) as extractor:
         index = {extractor.key(item): n for n, item in enumerate(items)}
 
         def spoil(line: dict[str, Any]) -> str | None:
@@ -326,12 +324,6 @@ def test_a_partial_batch_then_extract_gives_each_item_once(api: BatchStub, tmp_p
     assert (result.summary.skipped, result.summary.done) == (5, 15)
     assert len(written(out)) == 20
     assert set(written(out).values()) == {1}
-
-
-def comparable(record: Record) -> dict[str, Any]:
-    data = record.model_dump(mode="json", exclude={"created_at"})
-    data["provenance"].pop("latency_s")
-    return data
 
 
 def test_the_same_answers_online_and_in_a_batch_give_the_same_records(
