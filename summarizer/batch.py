@@ -282,7 +282,7 @@ def judge(
 ) -> Record | ErrorLine | Followup:
     """What a batch answer makes of its item, as the online path would decide it: a record, an
     error line once the re-ask budget is spent, or the follow-up to send next."""
-    first_request = extractor.request(item)
+    key, first_request = extractor.key(item), extractor.request(item)
     calls = (follow.calls if follow is not None else 0) + 1
     usage = (follow.usage if follow is not None else Usage()) + codec.usage_of(completion)
     base = follow.base_calls if follow is not None else 0
@@ -295,10 +295,7 @@ def judge(
             return _finished(extractor, item, first, None, usage=usage, calls=calls)
         request = again
     body = follow.body if follow is not None else codec.encode(first_request, backend.wire)
-    call = Call(
-        extractor.key(item), codec.digest(body), codec.usage_of(completion), None, "valid",
-        how="batch",
-    )  # fmt: skip
+    call = Call(key, codec.digest(body), codec.usage_of(completion), None, "valid", how="batch")
     try:
         outcome = backend.after(completion, request, body, calls - base)
     except (ExtractionError, TruncatedOutputError) as exc:
@@ -314,7 +311,7 @@ def judge(
     if isinstance(outcome, Again):
         kept = follow.first if follow is not None else None
         return Followup(
-            key=extractor.key(item), item=item, round=round_, body=outcome.body, calls=calls,
+            key=key, item=item, round=round_, body=outcome.body, calls=calls,
             base_calls=base, usage=usage, first=kept,
         )  # fmt: skip
     checked = extractor.check(item, first_request, outcome)
@@ -323,7 +320,7 @@ def judge(
     again = extractor.grounding_request(first_request, checked, calls)
     if again is not None:
         return Followup(
-            key=extractor.key(item), item=item, round=round_,
+            key=key, item=item, round=round_,
             body=codec.encode(again, backend.wire), calls=calls, base_calls=calls, usage=usage,
             first=checked.extraction,
         )  # fmt: skip
