@@ -63,7 +63,7 @@ from summarizer.providers.local import LocalBackend, local_settings
 from summarizer.providers.openai import OpenAIBackend
 from summarizer.providers.sampler import HEADER, SAMPLERS
 from summarizer.providers.weights import DEFAULT, ensure_model
-from summarizer.sentences import numbered, split_sentences
+from summarizer.text.sentences import numbered, split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _PREFIX = re.compile(r"prefix-match hit, remaining (\d+) prompt tokens")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from archive import write_archive
 
-from summarizer.results import results_in
+from summarizer.records.results import results_in
 
 TARGET_S = 1.0
 QUERIES = ("MATH-500", "SWE-bench Verified", "MathVista", "accuracy")

@@ -7,11 +7,9 @@ The public API is imported on first use of each name, so that a program that nee
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names as `__all__` (a test compares them), typed for checkers
-    from summarizer.claims import Violation, verify
     from summarizer.config import Settings
     from summarizer.errors import (
         BudgetSpentError,
@@ -24,16 +22,17 @@ if TYPE_CHECKING:  # the same names as `__all__` (a test compares them), typed f
         SummarizerError,
         TruncatedOutputError,
     )
-    from summarizer.export import Tables, tables
     from summarizer.extractor import Extractor, extract
     from summarizer.item import Item, Location, Problem
     from summarizer.pipeline import RunResult, RunSummary, extract_many
     from summarizer.providers import Backend, Completion, Request
     from summarizer.providers.fake import FakeBackend
     from summarizer.reask import ReaskPolicy
-    from summarizer.render import render_html, render_markdown
-    from summarizer.results import Result, find_results, results_in
-    from summarizer.schema import (
+    from summarizer.records.claims import Violation, verify
+    from summarizer.records.export import Tables, tables
+    from summarizer.records.render import render_html, render_markdown
+    from summarizer.records.results import Result, find_results, results_in
+    from summarizer.records.schema import (
         ErrorLine,
         Evidence,
         ExtractedMetric,
@@ -44,10 +43,10 @@ if TYPE_CHECKING:  # the same names as `__all__` (a test compares them), typed f
         Record,
         record_json_schema,
     )
+    from summarizer.records.store import Line, LineReading, read_lines
+    from summarizer.records.validate import ValidationReport, validate_file
     from summarizer.sources import Reading, read
-    from summarizer.store import Line, LineReading, read_lines
     from summarizer.usage import Usage
-    from summarizer.validate import ValidationReport, validate_file
 
 _HOMES = {
     "Settings": "config",
@@ -60,13 +59,13 @@ _HOMES = {
     "ServerDiedError": "errors",
     "SummarizerError": "errors",
     "TruncatedOutputError": "errors",
-    "Tables": "export",
-    "tables": "export",
-    "render_html": "render",
-    "render_markdown": "render",
-    "Result": "results",
-    "find_results": "results",
-    "results_in": "results",
+    "Tables": "records.export",
+    "tables": "records.export",
+    "render_html": "records.render",
+    "render_markdown": "records.render",
+    "Result": "records.results",
+    "find_results": "records.results",
+    "results_in": "records.results",
     "Extractor": "extractor",
     "extract": "extractor",
     "Item": "item",
@@ -82,23 +81,23 @@ _HOMES = {
     "Request": "providers",
     "FakeBackend": "providers.fake",
     "ReaskPolicy": "reask",
-    "ErrorLine": "schema",
-    "Evidence": "schema",
-    "ExtractedMetric": "schema",
-    "Extraction": "schema",
-    "Method": "schema",
-    "Metric": "schema",
-    "Provenance": "schema",
-    "Record": "schema",
-    "record_json_schema": "schema",
-    "Line": "store",
-    "LineReading": "store",
-    "read_lines": "store",
+    "ErrorLine": "records.schema",
+    "Evidence": "records.schema",
+    "ExtractedMetric": "records.schema",
+    "Extraction": "records.schema",
+    "Method": "records.schema",
+    "Metric": "records.schema",
+    "Provenance": "records.schema",
+    "Record": "records.schema",
+    "record_json_schema": "records.schema",
+    "Line": "records.store",
+    "LineReading": "records.store",
+    "read_lines": "records.store",
     "Usage": "usage",
-    "ValidationReport": "validate",
-    "validate_file": "validate",
-    "Violation": "claims",
-    "verify": "claims",
+    "ValidationReport": "records.validate",
+    "validate_file": "records.validate",
+    "Violation": "records.claims",
+    "verify": "records.claims",
 }
 
 __all__ = [
@@ -155,11 +154,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Source":  # a second name for Item until 0.2 (see CHANGELOG.md)
-        warnings.warn(
-            "summarizer.Source is deprecated; use summarizer.Item", DeprecationWarning, stacklevel=2
-        )
-        name = "Item"
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

@@ -12,12 +12,9 @@ from types import TracebackType
 
 from pydantic import ValidationError
 
-from summarizer.candidates import find_candidates
 from summarizer.config import Settings
 from summarizer.errors import ExtractionError, ProviderError, SummarizerError
-from summarizer.grounding import Grounded, ground
 from summarizer.item import Item
-from summarizer.labels import paper_name
 from summarizer.prompt import Prompt, load_prompt
 from summarizer.providers import (
     Backend,
@@ -31,8 +28,8 @@ from summarizer.providers import (
 )
 from summarizer.providers.codec import Wire
 from summarizer.reask import ReaskPolicy
-from summarizer.redact import mask_secrets, redact
-from summarizer.schema import (
+from summarizer.records.grounding import Grounded, ground
+from summarizer.records.schema import (
     SCHEMA_VERSION,
     ErrorInfo,
     ErrorLine,
@@ -41,7 +38,10 @@ from summarizer.schema import (
     Record,
     invalid_because,
 )
-from summarizer.sentences import split_sentences
+from summarizer.text.candidates import find_candidates
+from summarizer.text.labels import paper_name
+from summarizer.text.redact import mask_secrets, redact
+from summarizer.text.sentences import split_sentences
 from summarizer.usage import Usage
 
 # Keys remembered at most (each a few hundred bytes): memory stays bounded on any input.

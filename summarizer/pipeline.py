@@ -27,8 +27,8 @@ from summarizer.errors import (
 )
 from summarizer.extractor import Extractor
 from summarizer.item import Item
-from summarizer.schema import ErrorLine, Record
-from summarizer.store import Line, Output, open_output
+from summarizer.records.schema import ErrorLine, Record
+from summarizer.records.store import Line, Output, open_output
 from summarizer.usage import Usage
 
 # Items in a row whose requests failed at the endpoint (after their own retries) before the

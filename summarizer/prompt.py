@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from summarizer.candidates import Candidate, render_candidates
 from summarizer.errors import ConfigError
 from summarizer.item import Item
-from summarizer.sentences import Sentence, numbered
+from summarizer.text.candidates import Candidate, render_candidates
+from summarizer.text.sentences import Sentence, numbered
 
 DEFAULT_PROMPT = "extract.v3"
 _SECTIONS = ("system", "user", "reask_grounding", "reask_truncated")

@@ -1,14 +1,15 @@
 """An independent, stricter check that a grounded metric's number is written in its cited span.
 
-It shares no code and no tolerance with `summarizer.grounding` or `summarizer.numbers`. It works
-from what the record claims as written: `value_text` must hold exactly one digit run, that same
-digit run (thousands separators aside, no rounding) must stand alone in a cited sentence,
-followed by the same unit as written in `value_text` ("%", "x", " times", "B", " billion",
-" points"; case, spaces and a TeX backslash aside), or by no unit at all when `value_text` has
-none ("3" is not "3x", "3 layers" is not "3x"), and not as a list marker, a citation or part of
-a name ("(1)", "[12]", "GPT-4", "Qwen2.5"); `value` must be that number. A label not listed as
-unstated must be a run of whole words of the source (words of letters and digits, case aside):
-stricter than the toolkit's normal form, which also finds "model" inside "models".
+It shares no code and no tolerance with `summarizer.records.grounding` or
+`summarizer.text.numbers`. It works from what the record claims as written: `value_text` must hold
+exactly one digit run, that same digit run (thousands separators aside, no rounding) must stand
+alone in a cited sentence, followed by the same unit as written in `value_text` ("%", "x",
+" times", "B", " billion", " points"; case, spaces and a TeX backslash aside), or by no unit at
+all when `value_text` has none ("3" is not "3x", "3 layers" is not "3x"), and not as a list
+marker, a citation or part of a name ("(1)", "[12]", "GPT-4", "Qwen2.5"); `value` must be that
+number. A label not listed as unstated must be a run of whole words of the source (words of
+letters and digits, case aside): stricter than the toolkit's normal form, which also finds
+"model" inside "models".
 """
 
 from __future__ import annotations

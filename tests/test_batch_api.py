@@ -16,9 +16,10 @@ from batch_stub import BatchStub
 from helpers import comparable, seed_rows
 from stub_server import Stub
 
-from summarizer import Extractor, ProviderError, Record, Settings, batch_api, read_lines
-from summarizer.batch import load_state
-from summarizer.batch_api import cancel, collect, statuses, submit, submit_reasks
+from summarizer import Extractor, ProviderError, Record, Settings, read_lines
+from summarizer.batch import api as batch_api
+from summarizer.batch.api import cancel, collect, statuses, submit, submit_reasks
+from summarizer.batch.files import load_state
 from summarizer.item import Item, Location
 from summarizer.pipeline import extract_many
 

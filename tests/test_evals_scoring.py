@@ -9,7 +9,14 @@ from summarizer.evals.gold import GoldTuple, labels_agree
 from summarizer.evals.reference import parse_reference
 from summarizer.evals.scoring import label_match, score_case
 from summarizer.providers.fake import FakeBackend
-from summarizer.schema import ErrorInfo, ErrorLine, Evidence, ExtractedMetric, Extraction, Metric
+from summarizer.records.schema import (
+    ErrorInfo,
+    ErrorLine,
+    Evidence,
+    ExtractedMetric,
+    Extraction,
+    Metric,
+)
 
 TEXT = "Our model reaches 74.8% accuracy on MathVista. It also scores 12% on a new test."
 

@@ -17,12 +17,12 @@ from stub_server import Stub
 from typer.testing import CliRunner
 
 from summarizer import Extractor, Item, Location, Record, Settings, read, record_json_schema
-from summarizer.candidates import find_candidates
 from summarizer.cli import app
-from summarizer.numbers import find_numbers
 from summarizer.pipeline import extract_many
 from summarizer.prompt import Prompt, load_prompt, parse_prompt
-from summarizer.sentences import split_sentences
+from summarizer.text.candidates import find_candidates
+from summarizer.text.numbers import find_numbers
+from summarizer.text.sentences import split_sentences
 
 DIGEST = seed_items("seed_digest")
 ABSTRACTS = seed_items("seed_abstracts")
@@ -254,7 +254,7 @@ def test_a_key_written_before_request_keys_still_counts_as_done(tmp_path: Path) 
 
 def test_a_key_the_answer_echoes_never_reaches_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
     from summarizer import FakeBackend  # noqa: PLC0415
-    from summarizer.schema import Extraction  # noqa: PLC0415
+    from summarizer.records.schema import Extraction  # noqa: PLC0415
 
     key = "sk-echoed-0123456789abcdefghij"
     monkeypatch.setenv("OPENAI_API_KEY", key)

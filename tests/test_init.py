@@ -49,11 +49,11 @@ def test_every_public_name_is_typed_for_checkers() -> None:
         assert module == f"summarizer.{summarizer._HOMES[name]}", name
 
 
-def test_source_is_a_deprecated_name_for_item() -> None:
+def test_source_is_gone_use_item() -> None:
     import pytest  # noqa: PLC0415
 
-    with pytest.deprecated_call():
-        assert summarizer.Source is summarizer.Item
+    with pytest.raises(AttributeError):
+        summarizer.Source  # noqa: B018 - removed in 0.3 (see CHANGELOG.md)
 
 
 def test_public_functions_that_take_paths_take_strings(tmp_path: object) -> None:

@@ -17,8 +17,8 @@ from stub_server import Stub
 from summarizer import Extractor, Item, Record, Settings, extract_many, read
 from summarizer.pipeline import BREAKER_LIMIT
 from summarizer.providers.local import free_port
-from summarizer.schema import SCHEMA_VERSION
-from summarizer.store import read_lines
+from summarizer.records.schema import SCHEMA_VERSION
+from summarizer.records.store import read_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 

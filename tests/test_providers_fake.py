@@ -6,7 +6,7 @@ import pytest
 
 from summarizer import ExtractionError, Extractor, Item, Location, Settings
 from summarizer.providers.fake import FakeBackend
-from summarizer.schema import ExtractedMetric, Extraction
+from summarizer.records.schema import ExtractedMetric, Extraction
 
 ITEM = Item(
     kind="abstract",

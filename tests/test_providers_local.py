@@ -29,7 +29,7 @@ from summarizer.providers.local import (
     fast_path_refused,
     prune_logs,
 )
-from summarizer.sentences import split_sentences
+from summarizer.text.sentences import split_sentences
 
 pytestmark = pytest.mark.local_model  # `make test` leaves them out; .ci/run runs them
 

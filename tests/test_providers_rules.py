@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer import Extractor, Item, Location, Record, Settings, SummarizerError, read
-from summarizer.numbers import find_numbers
 from summarizer.providers.rules import classify, extract_by_rules
-from summarizer.sentences import split_sentences
+from summarizer.text.numbers import find_numbers
+from summarizer.text.sentences import split_sentences
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from summarizer import Item, Problem, read
-from summarizer.candidates import find_candidates
-from summarizer.sentences import split_sentences
 from summarizer.sources.reader import Reading, parse_text, read_file
+from summarizer.text.candidates import find_candidates
+from summarizer.text.sentences import split_sentences
 
 
 def test_directory_is_walked_and_files_recognised_by_content(fixtures: Path) -> None:

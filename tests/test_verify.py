@@ -27,7 +27,7 @@ from summarizer import (
     verify,
 )
 from summarizer.cli import app
-from summarizer.schema import Extraction
+from summarizer.records.schema import Extraction
 
 ROOT = Path(__file__).resolve().parent.parent
 PREDICTIONS = sorted((ROOT / "evals" / "predictions").glob("*.local.jsonl"))

@@ -6,9 +6,9 @@ are what has to stay true, so the eval names every case that breaks one.
 
 from __future__ import annotations
 
-from summarizer.claims import verify
 from summarizer.evals.matching import Quantity, quantities, quantity_of, stated
-from summarizer.schema import Record
+from summarizer.records.claims import verify
+from summarizer.records.schema import Record
 
 CHECKS: dict[str, str] = {
     "grounded_claims": (

@@ -25,9 +25,9 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer.errors import ConfigError
 from summarizer.evals.matching import assign
-from summarizer.grounding import stated_number
-from summarizer.numbers import same_written
-from summarizer.schema import Metric
+from summarizer.records.grounding import stated_number
+from summarizer.records.schema import Metric
+from summarizer.text.numbers import same_written
 
 
 class GoldTuple(BaseModel):

@@ -19,7 +19,7 @@ Two numbers match when all of these hold:
 Matches between two lists are one-to-one (`assign`): each reference number is credited to at
 most one metric and each metric to at most one number.
 
-Grounding (`summarizer.grounding`) asks a stricter question, whether the source *writes* the
+Grounding (`summarizer.records.grounding`) asks a stricter question, whether the source *writes* the
 metric's number up to formatting only (`numbers.same_written`); this rule is for scoring.
 """
 
@@ -30,8 +30,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from summarizer.grounding import stated_number
-from summarizer.numbers import Mention, find_numbers
+from summarizer.records.grounding import stated_number
+from summarizer.text.numbers import Mention, find_numbers
 
 _FAMILY = {"%": "%", "x": "x", "pp": "points", "points": "points", None: ""}
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from summarizer.numbers import Mention, find_numbers
-from summarizer.sentences import split_sentences
+from summarizer.text.numbers import Mention, find_numbers
+from summarizer.text.sentences import split_sentences
 
 PARTS = ("summary", "objective", "methodology", "results", "implication")
 _LIST_ORDER = {

@@ -15,9 +15,9 @@ from summarizer.evals.aggregate import Estimate
 from summarizer.evals.dataset import Case, load_dataset
 from summarizer.evals.scoring import CaseScore, case_violations, estimates, score_case
 from summarizer.pipeline import extract_many
-from summarizer.redact import redact
-from summarizer.schema import ErrorLine, Record
-from summarizer.store import read_lines
+from summarizer.records.schema import ErrorLine, Record
+from summarizer.records.store import read_lines
+from summarizer.text.redact import redact
 
 _log = logging.getLogger(__name__)
 

@@ -27,12 +27,17 @@ from summarizer.evals.matching import (
     stated,
 )
 from summarizer.evals.reference import PARTS, Reference, parse_reference
-from summarizer.grounding import SourceText, prose_fields, sentence_numbers, unstated_numbers
-from summarizer.numbers import Mention
-from summarizer.redact import redact
-from summarizer.render import summary_text
-from summarizer.schema import ErrorLine, Metric, Record
-from summarizer.sentences import split_sentences
+from summarizer.records.grounding import (
+    SourceText,
+    prose_fields,
+    sentence_numbers,
+    unstated_numbers,
+)
+from summarizer.records.render import summary_text
+from summarizer.records.schema import ErrorLine, Metric, Record
+from summarizer.text.numbers import Mention
+from summarizer.text.redact import redact
+from summarizer.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from summarizer.candidates import Candidate
 from summarizer.item import Item
 from summarizer.prompt import Message
-from summarizer.schema import Extraction
+from summarizer.records.schema import Extraction
+from summarizer.text.candidates import Candidate
 
 if TYPE_CHECKING:
     from summarizer.providers.codec import Wire
-from summarizer.sentences import Sentence
+from summarizer.text.sentences import Sentence
 from summarizer.usage import Usage
 
 

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer.prompt import Message
 from summarizer.providers.base import Request
-from summarizer.schema import Extraction, answer_model, invalid_because
+from summarizer.records.schema import Extraction, answer_model, invalid_because
 from summarizer.usage import Usage
 
 __all__ = ["ENDPOINT", "MODES", "PATH", "ChatCompletion", "InvalidAnswer", "Wire", "cut_off",

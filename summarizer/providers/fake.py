@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from summarizer.errors import ExtractionError
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.codec import Wire
-from summarizer.schema import Extraction
+from summarizer.records.schema import Extraction
 from summarizer.usage import Usage
 
 

@@ -39,7 +39,7 @@ from typing import Any, Final
 from summarizer.config import Settings
 from summarizer.errors import BudgetSpentError, ConfigError
 from summarizer.providers.weights import cache_dir
-from summarizer.redact import mask_secrets
+from summarizer.text.redact import mask_secrets
 from summarizer.usage import Usage
 
 log = logging.getLogger("summarizer.ledger")

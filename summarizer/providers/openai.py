@@ -31,7 +31,7 @@ from summarizer.providers.codec import ChatCompletion, InvalidAnswer, Wire
 from summarizer.providers.deadline import Deadline
 from summarizer.providers.ledger import Call, Ledger
 from summarizer.providers.transport import Transport, request_timeout
-from summarizer.schema import Extraction
+from summarizer.records.schema import Extraction
 from summarizer.usage import Usage
 
 

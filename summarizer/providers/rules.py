@@ -11,12 +11,12 @@ import re
 from functools import lru_cache
 
 from summarizer.config import Settings
-from summarizer.labels import benchmark_of, comparison_of, first_name, subject_of
-from summarizer.numbers import Mention, find_numbers, written_form
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.codec import Wire
-from summarizer.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
-from summarizer.sentences import Sentence
+from summarizer.records.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
+from summarizer.text.labels import benchmark_of, comparison_of, first_name, subject_of
+from summarizer.text.numbers import Mention, find_numbers, written_form
+from summarizer.text.sentences import Sentence
 
 _MARKERS = {"i": "summary", "ii": "objective", "iii": "method", "iv": "result", "v": "implication"}
 _MARKER = re.compile(r"^\(?([iv]{1,3})\)\s*")

@@ -34,7 +34,7 @@ from summarizer.errors import FatalProviderError, ProviderError
 from summarizer.providers import codec
 from summarizer.providers.codec import ChatCompletion
 from summarizer.providers.deadline import Deadline, DeadlineClient
-from summarizer.redact import redact
+from summarizer.text.redact import redact
 
 T = TypeVar("T")
 _RETRY_STATUS = {408, 409, 429}
