@@ -28,7 +28,7 @@ from summarizer.providers import (
 )
 from summarizer.providers.codec import Wire
 from summarizer.reask import ReaskPolicy
-from summarizer.records.grounding import Grounded, ground
+from summarizer.records.grounding import GroundingCheck, ground
 from summarizer.records.schema import (
     SCHEMA_VERSION,
     ErrorInfo,
@@ -115,7 +115,7 @@ class Checked:
     """An answer, masked of the key, and what grounding made of it."""
 
     extraction: Extraction
-    grounded: Grounded
+    grounded: GroundingCheck
 
 
 class Extractor:
@@ -301,7 +301,7 @@ class Extractor:
         self,
         item: Item,
         extraction: Extraction,
-        grounded: Grounded,
+        grounded: GroundingCheck,
         *,
         ungrounded_before_reask: int,
         usage: Usage,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date
 from typing import Literal
@@ -36,11 +35,6 @@ class Item(BaseModel):
     text: str = Field(min_length=1)
     digest_date: date | None = None
     location: Location
-
-    @property
-    def text_hash(self) -> str:
-        """Content hash of the text, the input half of the resume key."""
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
 
 class Problem(BaseModel):

@@ -99,7 +99,7 @@ def test_an_interrupted_collect_runs_again_without_duplicates(
         assert not load_state(out).batches[0].collected
         monkeypatch.setattr(batch_api, "collect_responses", real)
         resumed = collect(out, extractor)
-    assert (resumed.done, resumed.already) == (16, 4)
+    assert (resumed.done, resumed.skipped) == (16, 4)
     assert len(written(out)) == 20
     assert set(written(out).values()) == {1}
 

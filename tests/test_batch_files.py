@@ -62,7 +62,7 @@ def test_collected_answers_give_the_online_records(tmp_path: Path) -> None:
         first = collect_responses(responses, ITEMS, extractor, out)
         again = collect_responses(responses, ITEMS, extractor, out)
     assert (first.done, first.failed, first.pending) == (20, 0, 0)
-    assert (again.done, again.already) == (0, 20)  # collected twice: nothing duplicated
+    assert (again.done, again.skipped) == (0, 20)  # collected twice: nothing duplicated
     batch = read_lines(out).lines
     assert len(batch) == 20
     for made, recorded in zip(batch, online, strict=True):

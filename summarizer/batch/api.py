@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from summarizer.batch.files import (
     BatchState,
-    Collected,
+    CollectSummary,
     Submitted,
     collect_responses,
     load_state,
@@ -175,11 +175,11 @@ def _retrieve(transport: Transport, batch_id: str) -> Any:
     return transport.one_call(transport.client.batches.retrieve, batch_id)
 
 
-def collect(output: Path, extractor: Extractor) -> Collected:
+def collect(output: Path, extractor: Extractor) -> CollectSummary:
     """Read the answers of every finished batch not yet collected into `output` (follow-ups for
     the answers to re-ask go to its state, for `submit_reasks`)."""
     transport = openai_backend(extractor).transport
-    result = Collected()
+    result = CollectSummary()
     for submitted in load_state(output).batches:
         if submitted.collected:
             continue
@@ -187,13 +187,13 @@ def collect(output: Path, extractor: Extractor) -> Collected:
         if batch.status not in FINISHED:
             result.pending += len(submitted.items)
             continue
-        answered = Collected()
+        answered = CollectSummary()
         for file_id in (batch.output_file_id, batch.error_file_id):
             if file_id:
                 data = transport.one_call(transport.client.files.content, file_id).content
                 _read(data, submitted, extractor, output, answered)
         # Items the files do not answer (an expired or cancelled batch) stay pending.
-        written = answered.done + answered.failed + answered.already + answered.pending
+        written = answered.done + answered.failed + answered.skipped + answered.pending
         answered.pending += max(len(submitted.items) - written - answered.reasks, 0)
         result.add(answered)
         state = load_state(output)  # with the follow-ups reading the files prepared
@@ -208,7 +208,7 @@ def collect(output: Path, extractor: Extractor) -> Collected:
 
 
 def _read(
-    data: bytes, submitted: Submitted, extractor: Extractor, output: Path, into: Collected
+    data: bytes, submitted: Submitted, extractor: Extractor, output: Path, into: CollectSummary
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         responses = Path(folder) / "responses.jsonl"

@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field, ValidationError
 from summarizer.errors import ConfigError, ExtractionError, TruncatedOutputError
 from summarizer.extractor import Checked, Extractor
 from summarizer.item import Item, Location, Problem
+from summarizer.pipeline import RunSummary
 from summarizer.providers import codec
 from summarizer.providers.codec import ChatCompletion
 from summarizer.providers.ledger import Call
@@ -48,25 +49,18 @@ def request_line(custom_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class Collected:
-    """What reading a response file did: lines written, follow-ups prepared (the next round's
-    requests), items left pending, lines skipped."""
+class CollectSummary(RunSummary):
+    """A run's counts for reading a response file (`skipped`: answers of items already in the
+    output), and what only a batch has: follow-ups prepared for the next round, and the
+    response lines that could not be read."""
 
-    done: int = 0
-    failed: int = 0
     reasks: int = 0
-    pending: int = 0
-    already: int = 0
-    usage: Usage = field(default_factory=Usage)
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, part: Collected) -> None:
+    def add(self, part: CollectSummary) -> None:
         """Count `part` in too."""
-        self.done += part.done
-        self.failed += part.failed
-        self.reasks += part.reasks
-        self.pending += part.pending
-        self.already += part.already
+        for name in ("done", "failed", "pending", "skipped", "reasks"):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
         self.usage += part.usage
         self.problems += part.problems
 
@@ -209,7 +203,7 @@ def write_lines(lines: Iterable[dict[str, Any]], path: Path) -> int:
 
 def collect_responses(
     responses: Path, items: Iterable[Item], extractor: Extractor, output: Path
-) -> Collected:
+) -> CollectSummary:
     """Turn a batch response file into records and error lines appended to `output`, and into
     follow-ups kept in `output`'s state for the answers to re-ask. Answers to follow-ups sent
     earlier are recognised by their id."""
@@ -223,12 +217,12 @@ def _collect(
     extractor: Extractor,
     backend: OpenAIBackend,
     output: Path,
-) -> Collected:
+) -> CollectSummary:
     # A batch submitted by an earlier version names its items by their old key.
     by_key = {key: item for item in items for key in extractor.keys(item)}
     state = load_state(output)
     sent = {f.custom_id: f for f in state.followups.values() if f.sent}
-    result = Collected()
+    result = CollectSummary()
     sink = open_output(output)
     try:
         for number, entry in _response_entries(responses, result):
@@ -247,7 +241,7 @@ def _collect(
                 or key in sink.failed
                 or (follow is None and key in state.followups)
             ):
-                result.already += 1
+                result.skipped += 1
                 continue
             completion = _completion(entry)
             if completion is None:
@@ -334,7 +328,7 @@ def _finished(
     return extractor.finish(item, first, retry, usage=usage, attempts=calls, latency_s=0.0)
 
 
-def _response_entries(path: Path, result: Collected) -> Iterator[tuple[int, dict[str, Any]]]:
+def _response_entries(path: Path, result: CollectSummary) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each JSON object line of a response or error file; a line that is not UTF-8, not JSON
     or not an object is a problem naming it, and the lines after it are still read."""
     try:

@@ -15,9 +15,8 @@ from summarizer.cli.common import (
     OptionOpt,
     ProviderOpt,
     app,
-    choice,
     friendly,
-    options,
+    model_settings,
     read_items,
 )
 
@@ -43,18 +42,9 @@ BatchesOpt = Annotated[
 def _batch_extractor(
     provider: str, model: str | None, base_url: str | None, mode: str, option: list[str] | None
 ) -> Extractor:
-    from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.extractor import Extractor
 
-    return Extractor(
-        Settings.from_env(
-            provider=choice(provider, ProviderName, "--provider"),
-            model=model,
-            base_url=base_url,
-            mode=choice(mode, ModeName, "--mode"),
-            request_options=options(option or []),
-        )
-    )
+    return Extractor(model_settings(provider, mode, option, model=model, base_url=base_url))
 
 
 @batch.command()
@@ -177,7 +167,7 @@ def collect(
         report(problem)
     say(
         f"done {result.done}, failed {result.failed}, to re-ask {result.reasks}, pending "
-        f"{result.pending}, already in output {result.already}, tokens {result.usage} -> {output}"
+        f"{result.pending}, already in output {result.skipped}, tokens {result.usage} -> {output}"
     )
     if result.reasks:
         say(f"send the re-asks with: summarize batch submit --reask -o {output}")

@@ -19,6 +19,7 @@ import typer
 from summarizer.errors import ConfigError, OutputError, SummarizerError
 
 if TYPE_CHECKING:
+    from summarizer.config import Settings
     from summarizer.item import Item
     from summarizer.records.schema import Record
 
@@ -153,6 +154,19 @@ def choice(value: str, kind: Any, option: str) -> Any:
     if value not in allowed:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
     return value
+
+
+def model_settings(provider: str, mode: str, option: list[str] | None, **given: Any) -> Settings:
+    """A command's model options as `Settings`, the environment filling what is not `given`:
+    the one place that checks `--provider` and `--mode` and parses `--option`."""
+    from summarizer.config import ModeName, ProviderName, Settings
+
+    return Settings.from_env(
+        provider=choice(provider, ProviderName, "--provider"),
+        mode=choice(mode, ModeName, "--mode"),
+        request_options=options(option or []),
+        **given,
+    )
 
 
 def options(pairs: list[str]) -> dict[str, str | int | float | bool]:

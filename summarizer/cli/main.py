@@ -29,10 +29,9 @@ from summarizer.cli.common import (
     PromptOpt,
     ProviderOpt,
     app,
-    choice,
     existing,
     friendly,
-    options,
+    model_settings,
     read_items,
     show_progress_logs,
 )
@@ -136,24 +135,23 @@ def extract(
     Ctrl-C.
     """
     from summarizer.cli.display import Bar, error, say
-    from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.pipeline import extract_many
     from summarizer.providers import resolve_provider
 
     if limit is not None and limit < 0:
         raise typer.BadParameter("must be 0 or more", param_hint="--limit")
     show_progress_logs()
-    settings = Settings.from_env(
-        provider=choice(provider, ProviderName, "--provider"),
+    settings = model_settings(
+        provider,
+        mode,
+        option,
         model=model,
         base_url=base_url,
         model_path=model_path,
-        mode=choice(mode, ModeName, "--mode"),
         concurrency=concurrency,
         max_tokens=max_tokens,
         timeout_s=timeout,
         item_timeout_s=item_timeout,
-        request_options=options(option or []),
         metrics_only=metrics_only or None,
         prompt=prompt,
         cache=cache or None,
@@ -226,14 +224,13 @@ def eval_(
     `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
     """
     from summarizer.cli.display import error, say
-    from summarizer.config import ModeName, ProviderName, Settings
     from summarizer.evals.dataset import find_dataset
     from summarizer.evals.gate import gate
     from summarizer.evals.report import (
         compare,
         load_report,
-        render_markdown,
         report_folder,
+        report_markdown,
         write_reports,
     )
     from summarizer.evals.run import evaluate
@@ -245,13 +242,13 @@ def eval_(
         sys.stdout.write(compare(a, b))
         return
     show_progress_logs()
-    settings = Settings.from_env(
-        provider=choice(provider, ProviderName, "--provider"),
+    settings = model_settings(
+        provider,
+        mode,
+        option,
         model=model,
         base_url=base_url,
         model_path=model_path,
-        mode=choice(mode, ModeName, "--mode"),
-        request_options=options(option or []),
         prompt=prompt,
         cache=cache or None,
         budget=budget,
@@ -267,7 +264,7 @@ def eval_(
         write_reports(report, folder)
         again = " (replaced the earlier report of the same run)" if replaced else ""
         say(f"{report.dataset}: {len(report.cases)} cases -> {folder}/report.html{again}")
-        sys.stdout.write(render_markdown(report).split("## Worst cases")[0])
+        sys.stdout.write(report_markdown(report).split("## Worst cases")[0])
         broken += [
             f"{report.dataset}: {name}: {v}" for name, found in report.checks.items() for v in found
         ]

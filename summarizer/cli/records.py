@@ -63,10 +63,10 @@ def export(
     RECORDS: `summarize extract` output files.
     """
     from summarizer.cli.display import say
-    from summarizer.records.export import Format, tables, write
+    from summarizer.records.export import TableFormat, tables, write
 
     data = tables(load_records(paths))
-    written = write(data, output, choice(fmt, Format, "--format"))
+    written = write(data, output, choice(fmt, TableFormat, "--format"))
     say(f"{len(data.papers)} papers, {len(data.metrics)} metrics -> {', '.join(map(str, written))}")
 
 
@@ -95,9 +95,9 @@ def results(
     RECORDS: `summarize extract` output files.
     """
     from summarizer.cli.display import report, say
-    from summarizer.records.results import Format, explain, render, results_in
+    from summarizer.records.results import ResultFormat, explain, render, results_in
 
-    shown = choice(fmt, Format, "--format")
+    shown = choice(fmt, ResultFormat, "--format")
     found, problems = results_in(query, existing(paths), include_unstated)
     for problem in problems:
         report(problem)

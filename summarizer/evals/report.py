@@ -13,6 +13,8 @@ from summarizer.evals.aggregate import Estimate, estimate, paired_difference
 from summarizer.evals.checks import CHECKS
 from summarizer.evals.run import EvalReport
 from summarizer.evals.scoring import GROUPS, METRICS, NOISE_SHARE, CaseScore, spec
+from summarizer.text.html import page
+from summarizer.text.markdown import cell
 
 # The per-case scores the worst-case table and the chart show.
 HEADLINE = (
@@ -24,13 +26,14 @@ HEADLINE = (
     "rouge_methods",
     "rouge_implications",
 )
-_STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}
-td:first-child,th:first-child{text-align:left}section{border-top:2px solid #888;margin-top:2em}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}.box{background:#f6f6f6;padding:.6em}
-mark{background:#ffe58a}mark.bad{background:#ffb3b3}.failed{color:#b00}small{color:#666}
-"""
+# The eval page's own style, after the shared one (`text.html`): numbers right-aligned.
+_STYLE = (
+    "td,th{padding:2px 10px;text-align:right;vertical-align:baseline}"
+    "td:first-child,th:first-child{text-align:left}"
+    "section{border-top:2px solid #888;margin-top:2em}"
+    ".grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}.box{background:#f6f6f6;padding:.6em}"
+    "mark{background:#ffe58a}mark.bad{background:#ffb3b3}.failed{color:#b00}"
+)
 
 
 def write_reports(report: EvalReport, folder: Path) -> list[Path]:
@@ -39,8 +42,8 @@ def write_reports(report: EvalReport, folder: Path) -> list[Path]:
     be written is a `ConfigError` naming it."""
     texts: dict[Path, Callable[[], str]] = {
         folder / "report.json": lambda: report.model_dump_json(indent=2),
-        folder / "report.md": lambda: render_markdown(report),
-        folder / "report.html": lambda: render_html(report),
+        folder / "report.md": lambda: report_markdown(report),
+        folder / "report.html": lambda: report_html(report),
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -134,15 +137,11 @@ def check_lines(report: EvalReport) -> list[str]:
         broken = report.checks.get(name, [])
         verdict = f"FAILED in {len(broken)} place(s)" if broken else "passed"
         lines.append(f"- `{name}`: {verdict} — {definition}")
-        lines += [f"  - {_cell(v)}" for v in broken]
+        lines += [f"  - {cell(v)}" for v in broken]
     return lines
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(report: EvalReport) -> str:
+def report_markdown(report: EvalReport) -> str:
     """Checks, the aggregates by group with intervals and definitions, and the worst cases."""
     lines = [
         f"# Evaluation: {report.dataset}",
@@ -169,7 +168,7 @@ def render_markdown(report: EvalReport) -> str:
     for case in worst(report):
         cells = [_fmt(case.scores.get(name)) for name in HEADLINE]
         title = case.title if case.status == "ok" else f"FAILED: {case.error}"
-        lines.append(f"| {case.id} | {_cell(title[:60])} | " + " | ".join(cells) + " |")
+        lines.append(f"| {case.id} | {cell(title[:60])} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -334,19 +333,17 @@ def _checks_html(report: EvalReport) -> str:
     return f'<div class="box"><h3>Checks</h3><ul>{"".join(items)}</ul></div>'
 
 
-def render_html(report: EvalReport) -> str:
+def report_html(report: EvalReport) -> str:
     """A self-contained HTML page: checks, aggregates by group, chart, and every case."""
     cases = "".join(_case_html(c) for c in report.cases)
-    heading = html.escape(f"Evaluation: {report.dataset} — {report.provider} / {report.model}")
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{heading}</title>
-<style>{_STYLE}</style></head><body><h1>{heading}</h1>
+    heading = f"Evaluation: {report.dataset} — {report.provider} / {report.model}"
+    body = f"""<h1>{html.escape(heading)}</h1>
 <p><small>{report.created_at:%Y-%m-%d %H:%M} UTC · {html.escape(report.command)}</small></p>
 {_checks_html(report)}
 <div class="grid"><div>{_aggregates_html(report)}</div>
 <div><h4>Per-case distribution (red: mean)</h4>{_chart(report)}</div></div>
-{cases}
-</body></html>
-"""
+{cases}"""
+    return page(heading, body, _STYLE)
 
 
 def load_report(path: Path) -> EvalReport:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from summarizer.config import Settings
 from summarizer.providers.base import Completion, Request
 from summarizer.providers.codec import Wire
-from summarizer.records.schema import MAX_METRICS, ExtractedMetric, Extraction, Method
+from summarizer.records.schema import MAX_METRICS, ExtractedMetric, Extraction, Method, clip
 from summarizer.text.labels import benchmark_of, comparison_of, first_name, subject_of
 from summarizer.text.numbers import Mention, find_numbers, written_form
 from summarizer.text.sentences import Sentence
@@ -49,7 +49,6 @@ _METRIC_WORDS = re.compile(
 # part of that name, not a result.
 _NAME_BEFORE = re.compile(r"\b(?:[A-Z]{2,}[\w]*|[A-Z][a-z]+[A-Z][\w]*)[ -]$")
 _ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s){1,5})\(([A-Z][\w-]{1,15})\)")
-_SHORT, _LONG = 120, 400
 
 
 def create(settings: Settings) -> RulesBackend:
@@ -114,11 +113,11 @@ def extract_by_rules(sentences: list[Sentence]) -> Extraction:
     results = by_role.get("result", [])
     implications = by_role.get("implication") or ([sentences[-1]] if len(sentences) > 1 else [])
     return Extraction(
-        one_line_summary=_clip(_text(first), _LONG),
-        objective=_clip(_text(objective), _LONG),
+        one_line_summary=clip(_text(first)),
+        objective=clip(_text(objective)),
         methods=methods,
         headline_metrics=_metrics(results),
-        implications=[_clip(_text(s), _LONG) for s in implications[:3]],
+        implications=[clip(_text(s)) for s in implications[:3]],
     )
 
 
@@ -126,15 +125,11 @@ def _text(sentence: Sentence) -> str:
     return _MARKER.sub("", sentence.text)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _method(sentence: Sentence) -> Method:
     text = _text(sentence)
     named = _ACRONYM.search(text)
     name = f"{named.group(1).strip()} ({named.group(2)})" if named else first_name(text)
-    return Method(name=_clip(name or "method", _SHORT), description=_clip(text, _LONG))
+    return Method(name=name or "method", description=text)
 
 
 def _metrics(results: list[Sentence]) -> list[ExtractedMetric]:
@@ -167,11 +162,11 @@ def _metric(sentence: Sentence, mention: Mention) -> ExtractedMetric:
     subject = subject_of(text, mention)
     comparison = comparison_of(text, mention)
     return ExtractedMetric(
-        metric=_clip(word or "value", _SHORT),
+        metric=word or "value",
         value_text=written_form(mention),
-        benchmark=_clip(benchmark, _SHORT) if benchmark else None,
-        subject=_clip(subject, _SHORT) if subject else None,
-        comparison=_clip(comparison, _SHORT) if comparison else None,
+        benchmark=benchmark or None,
+        subject=subject or None,
+        comparison=comparison or None,
         evidence=[sentence.number],
     )
 

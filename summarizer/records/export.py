@@ -23,7 +23,7 @@ from summarizer.errors import ConfigError, OutputError
 from summarizer.records.schema import Record
 from summarizer.text.spreadsheet import safe_row
 
-Format = Literal["csv", "parquet", "sqlite"]
+TableFormat = Literal["csv", "parquet", "sqlite"]
 Row = dict[str, Any]
 
 # Column name -> SQLite type; the order is the tables' column order.
@@ -136,7 +136,7 @@ def _metric(key: str, metric: Any) -> Row:
     }
 
 
-def write(data: Tables, path: Path, fmt: Format) -> list[Path]:
+def write(data: Tables, path: Path, fmt: TableFormat) -> list[Path]:
     """Write `data` as `fmt` to `path` (a folder for CSV and Parquet, a file for SQLite);
     returns the files written."""
     try:

@@ -51,7 +51,7 @@ _STOP = frozenset(
 
 
 @dataclass(frozen=True)
-class Grounded:
+class GroundingCheck:
     """An extraction after the check: its metrics, a line for each ungrounded one, and the
     numbers of its prose that the source does not write ("FIELD: NUMBER")."""
 
@@ -76,7 +76,9 @@ class Grounded:
         )
 
 
-def ground(extraction: Extraction, sentences: list[Sentence], paper: str | None = None) -> Grounded:
+def ground(
+    extraction: Extraction, sentences: list[Sentence], paper: str | None = None
+) -> GroundingCheck:
     """Check each claim of `extraction` against `sentences` (see module docstring); `paper` is
     the name the paper gives its own work (`labels.paper_name`), a subject of last resort. A
     metric repeating an earlier one's `value_text` is left out: the same number twice is no
@@ -99,7 +101,7 @@ def ground(extraction: Extraction, sentences: list[Sentence], paper: str | None 
         for where, text in prose_fields(extraction)
         for m in unstated_numbers(text, numbers)
     ]
-    return Grounded(metrics, problems, unstated)
+    return GroundingCheck(metrics, problems, unstated)
 
 
 class SourceText:

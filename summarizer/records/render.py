@@ -19,6 +19,7 @@ from datetime import date
 from summarizer.item import find_arxiv_id
 from summarizer.records.grounding import LABELS, SourceText, sentence_numbers, unstated_numbers
 from summarizer.records.schema import Metric, Record
+from summarizer.text.html import page
 from summarizer.text.markdown import cell
 from summarizer.text.numbers import Mention
 from summarizer.text.sentences import split_sentences
@@ -123,18 +124,10 @@ def render_html(records: Iterable[Record]) -> str:
             f"<h2>{html.escape(heading)}</h2>\n<table><tr><th>Title</th><th>Authors</th>"
             f"<th>Summary</th></tr>{rows}</table>"
         )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Papers</title>'
-        f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
-    )
+    return page("Papers", "\n".join(sections), _STYLE)
 
 
-_STYLE = (
-    "body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse}td,th{padding:6px 10px;border-bottom:1px solid #ddd;"
-    "vertical-align:top;text-align:left}abbr{text-decoration:underline dotted}"
-    "ol{margin:.3em 0;color:#555;font-size:13px}"
-)
+_STYLE = "abbr{text-decoration:underline dotted}ol{margin:.3em 0;color:#555;font-size:13px}"
 
 
 def _row_html(record: Record) -> str:

@@ -32,7 +32,7 @@ from summarizer.text.labels import normal_form
 from summarizer.text.markdown import cell
 from summarizer.text.spreadsheet import safe_row
 
-Format = Literal["table", "csv", "json"]
+ResultFormat = Literal["table", "csv", "json"]
 # One normal form for labels everywhere: the one grounding states them by.
 normalise = normal_form
 
@@ -110,7 +110,7 @@ def explain(query: str, results: Iterable[Result]) -> list[str]:
     return lines
 
 
-def render(results: list[Result], fmt: Format = "table") -> str:
+def render(results: list[Result], fmt: ResultFormat = "table") -> str:
     """`results` as a Markdown table, CSV or a JSON array."""
     rows = [asdict(r) for r in results]
     if fmt == "json":

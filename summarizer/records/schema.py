@@ -37,8 +37,9 @@ SCHEMA_VERSION = "3.1"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_METRICS = 4
 _SHORT, _LONG = 120, 400
-# The most characters a label or name keeps (longer ones are cut, with an ellipsis).
-SHORT_CHARS = _SHORT
+# The most characters a label or name keeps, and a prose field of the answer (a summary, an
+# objective, an implication); longer ones are cut, with an ellipsis.
+SHORT_CHARS, LONG_CHARS = _SHORT, _LONG
 
 
 def _clip(limit: int) -> Callable[[str], str]:
@@ -61,6 +62,11 @@ def _clip(limit: int) -> Callable[[str], str]:
     return clip
 
 
+def clip(text: str, limit: int = LONG_CHARS) -> str:
+    """`text` cut as the answer schema cuts a field of `limit` characters (see `_clip`)."""
+    return _clip(limit)(text)
+
+
 _NO_VALUE = frozenset({"", "null", "none", "n/a", "na", "-"})
 
 
@@ -68,12 +74,12 @@ def _none_if_blank(value: Any) -> Any:
     return None if isinstance(value, str) and value.strip().lower() in _NO_VALUE else value
 
 
-Short = Annotated[str, AfterValidator(_clip(_SHORT))]
-Sentence = Annotated[str, AfterValidator(_clip(_LONG))]
+ShortText = Annotated[str, AfterValidator(_clip(_SHORT))]
+LongText = Annotated[str, AfterValidator(_clip(_LONG))]
 # An optional label left blank or written as a word for nothing ("benchmark": "", "null",
 # "none") says the same as null: read it so, rather than refusing the answer (a re-ask for a
 # field that may have no value) or keeping "null" as a benchmark name.
-Label = Annotated[Short | None, BeforeValidator(_none_if_blank)]
+Label = Annotated[ShortText | None, BeforeValidator(_none_if_blank)]
 
 
 def _compact(schema: dict[str, Any]) -> None:
@@ -99,15 +105,15 @@ class _Strict(BaseModel):
 class Method(_Strict):
     """A method, technique or resource the paper introduces or relies on."""
 
-    name: Short
-    description: Sentence
+    name: ShortText
+    description: LongText
 
 
 class _Labels(_Strict):
     """What a headline number measures: the fields a picked and a grounded metric share."""
 
-    metric: Short
-    value_text: Short
+    metric: ShortText
+    value_text: ShortText
     benchmark: Label = None
     subject: Label = None
     comparison: Label = None
@@ -181,7 +187,7 @@ class _Inlined(BaseModel):
 
 # The model-facing method: the same fields, without a docstring to repeat in every prompt.
 _METHOD = create_model(
-    "Method", __config__=_COMPACT, name=(Short, ...), description=(Sentence, ...)
+    "Method", __config__=_COMPACT, name=(ShortText, ...), description=(LongText, ...)
 )
 
 
@@ -223,8 +229,8 @@ def answer_model(
     metric = create_model(
         "Metric",
         __config__=_COMPACT,
-        value_text=(_one_of(values) if values else Short, ...),
-        metric=(Short, ...),
+        value_text=(_one_of(values) if values else ShortText, ...),
+        metric=(ShortText, ...),
         benchmark=(Label, ...),
         subject=(Label, ...),
         comparison=(Label, None),
@@ -233,12 +239,12 @@ def answer_model(
     fields: dict[str, Any] = {}
     if not metrics_only:
         fields |= {
-            "one_line_summary": (Sentence, ...),
-            "objective": (Sentence, ...),
+            "one_line_summary": (LongText, ...),
+            "objective": (LongText, ...),
             # One method: a second cost about 44 tokens (5 s a paper on 2 cores) and often
             # restated the first.
             "methods": (_list_of(_METHOD), Field(max_length=1)),
-            "implications": (_list_of(Sentence), Field(max_length=1)),
+            "implications": (_list_of(LongText), Field(max_length=1)),
         }
     limit = min(MAX_METRICS, len(values))
     fields["headline_metrics"] = (

@@ -213,17 +213,11 @@ def written_form(mention: Mention) -> str:
     return " ".join(mention.text.replace("\\", "").split())
 
 
-def canonical(mention: Mention) -> tuple[float, int, float | None, str | None, float]:
-    """What two mentions must share to write the same number: value, decimals, range end, unit
-    and scale."""
-    return (mention.value, mention.decimals, mention.high, mention.unit, mention.scale)
-
-
 def same_written(a: Mention, b: Mention) -> bool:
     """True when `a` and `b` write the same number, up to formatting only ("26%"/"26 %",
     "1,000"/"1000", "3x"/"3×"); no rounding, so "74.8" and "74.83" differ."""
-    # `canonical(a) == canonical(b)`, field by field: grounding asks this for every number of
-    # every cited sentence, and most differ in value at once.
+    # Value, decimals, range end, unit and scale, compared field by field (no tuple built):
+    # grounding asks this for every number of every cited sentence, and most differ in value.
     return (
         a.value == b.value
         and a.decimals == b.decimals
