@@ -44,7 +44,7 @@ def _batch_extractor(
 ) -> Extractor:
     from summarizer.extractor import Extractor
 
-    return Extractor(model_settings(provider, mode, option, model=model, base_url=base_url))
+    return Extractor(model_settings(provider, mode, option, model, base_url))
 
 
 @batch.command()

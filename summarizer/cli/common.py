@@ -156,15 +156,32 @@ def choice(value: str, kind: Any, option: str) -> Any:
     return value
 
 
-def model_settings(provider: str, mode: str, option: list[str] | None, **given: Any) -> Settings:
-    """A command's model options as `Settings`, the environment filling what is not `given`:
+def model_settings(
+    provider: str,
+    mode: str,
+    option: list[str] | None,
+    model: str | None,
+    base_url: str | None,
+    model_path: Path | None = None,
+    prompt: str | None = None,
+    cache: bool = False,
+    budget: int | None = None,
+    **given: Any,
+) -> Settings:
+    """A command's model options as `Settings`, the environment filling what is not given:
     the one place that checks `--provider` and `--mode` and parses `--option`."""
-    from summarizer.config import ModeName, ProviderName, Settings
+    from summarizer.config import ModeName, ProviderName, Settings  # here: keeps --help fast
 
     return Settings.from_env(
         provider=choice(provider, ProviderName, "--provider"),
         mode=choice(mode, ModeName, "--mode"),
         request_options=options(option or []),
+        model=model,
+        base_url=base_url,
+        model_path=model_path,
+        prompt=prompt,
+        cache=cache or None,
+        budget=budget,
         **given,
     )
 

@@ -142,20 +142,12 @@ def extract(
         raise typer.BadParameter("must be 0 or more", param_hint="--limit")
     show_progress_logs()
     settings = model_settings(
-        provider,
-        mode,
-        option,
-        model=model,
-        base_url=base_url,
-        model_path=model_path,
+        *(provider, mode, option, model, base_url, model_path, prompt, cache, budget),
         concurrency=concurrency,
         max_tokens=max_tokens,
         timeout_s=timeout,
         item_timeout_s=item_timeout,
         metrics_only=metrics_only or None,
-        prompt=prompt,
-        cache=cache or None,
-        budget=budget,
     )
     stream = ItemStream(paths)
     items = itertools.islice(stream, limit)
@@ -243,15 +235,7 @@ def eval_(
         return
     show_progress_logs()
     settings = model_settings(
-        provider,
-        mode,
-        option,
-        model=model,
-        base_url=base_url,
-        model_path=model_path,
-        prompt=prompt,
-        cache=cache or None,
-        budget=budget,
+        provider, mode, option, model, base_url, model_path, prompt, cache, budget
     )
     if predictions is not None:
         existing([predictions])
