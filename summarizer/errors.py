@@ -1,25 +1,29 @@
-"""The exception hierarchy. Every error the toolkit raises descends from `SummarizerError`.
+"""The exception hierarchy, split by who is at fault. Every error the toolkit raises descends
+from `SummarizerError`, and its message says what to do next.
 
 SummarizerError
-├── ConfigError            bad or missing settings; the message says what to set
+├── ConfigError            the user's settings are bad or missing; the message says what to set
+├── OutputError            the user's output file cannot be used: another run owns it, it is not
+│                          a regular file, or it cannot be written (permissions, full disk)
+├── BudgetSpentError       the user's --budget would not cover the next call: the run stops
+│                          before it, the rest pending
 ├── ProviderError          the endpoint failed after retries (keeps provider and original error)
-│   ├── TruncatedOutputError   the model hit its token limit before finishing
-│   └── FatalProviderError     no item can succeed (bad key, unknown model or URL, endpoint down):
-│       │                      the run stops instead of failing every item
-│       ├── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
-│       └── BudgetSpentError   the next call could pass the run's --budget: it stops the same
-│                              way, the rest pending
-├── ExtractionError        the model never produced a valid record (keeps last raw output,
-│                          attempts and usage)
-└── OutputError            the output file cannot be used: another run owns it, it is not a
-                           regular file, or it cannot be written (permissions, full disk)
+│   └── FatalProviderError     no item can get past it (bad key, unknown model or URL, endpoint
+│       │                      down): the run stops instead of failing every item
+│       └── ServerDiedError    the embedded llama.cpp server exited (keeps how, and its log)
+└── ExtractionError        the model's output never became a valid record (keeps the last raw
+    │                      output, attempts and usage)
+    └── TruncatedOutputError   it hit the token limit before finishing, every time
 
+A run stops (`RunResult.stopped`) on a `FatalProviderError` or a `BudgetSpentError`; a
+`ProviderError` or an `ExtractionError` costs one item. Errors that carry what an item spent are
+raised complete: `spent` builds a copy with the totals instead of changing one in flight.
 Unreadable input is not raised: readers report it as a `Problem` (file, line, message) and go on.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:  # imported when an error is made: pydantic stays out of the CLI's start-up
     from summarizer.usage import Usage
@@ -35,11 +39,29 @@ class SummarizerError(Exception):
     """Root of every error raised by summarizer."""
 
 
+class _Spending(SummarizerError):
+    """An error that carries what the item's calls spent and the model last said."""
+
+    usage: Usage
+    last_output: str | None
+
+    def spent(self, usage: Usage, last_output: str | None = None) -> Self:
+        """This error with `usage` (and `last_output`, when given) as its totals: a new
+        exception, with this one's cause and traceback, to raise in its place."""
+        new = type(self).__new__(type(self))
+        new.args = self.args
+        new.__dict__.update(self.__dict__, usage=usage)
+        if last_output is not None:
+            new.last_output = last_output
+        new.__cause__, new.__suppress_context__ = self.__cause__, self.__suppress_context__
+        return new.with_traceback(self.__traceback__)
+
+
 class ConfigError(SummarizerError):
     """Settings are missing or contradictory."""
 
 
-class ProviderError(SummarizerError):
+class ProviderError(_Spending):
     """The model endpoint failed (HTTP error, timeout, refused connection) after retries.
     `usage` counts the tokens the item's answered calls spent before it failed."""
 
@@ -62,10 +84,6 @@ class ProviderError(SummarizerError):
         self.last_output = last_output
 
 
-class TruncatedOutputError(ProviderError):
-    """The completion stopped at the token limit (`finish_reason=length`)."""
-
-
 class FatalProviderError(ProviderError):
     """The endpoint cannot serve any item; a batch stops at once and keeps the rest pending."""
 
@@ -79,11 +97,11 @@ class ServerDiedError(FatalProviderError):
         self.log = log
 
 
-class BudgetSpentError(FatalProviderError):
+class BudgetSpentError(SummarizerError):
     """The run's token budget would not cover the next call; the run stops before it."""
 
 
-class ExtractionError(SummarizerError):
+class ExtractionError(_Spending):
     """The model's output never validated against the record schema."""
 
     def __init__(
@@ -97,6 +115,11 @@ class ExtractionError(SummarizerError):
         self.attempts = attempts
         self.last_output = last_output
         self.usage = _usage(usage)
+
+
+class TruncatedOutputError(ExtractionError):
+    """The completion stopped at the token limit (`finish_reason=length`) on the item's last
+    call: the model's output, not the endpoint's failure."""
 
 
 class OutputError(SummarizerError):

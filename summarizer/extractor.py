@@ -341,8 +341,7 @@ class Extractor:
         except ExtractionError as exc:
             return None, Completion(Extraction(), exc.usage, exc.attempts)
         except ProviderError as exc:  # the item fails: its error line counts every token
-            exc.usage = first.usage + exc.usage
-            raise
+            raise exc.spent(first.usage + exc.usage) from exc.__cause__
         return retry, retry
 
     def error_line(self, item: Item, error: Exception) -> ErrorLine:

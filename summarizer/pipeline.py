@@ -23,7 +23,6 @@ from summarizer.errors import (
     BudgetSpentError,
     FatalProviderError,
     ProviderError,
-    TruncatedOutputError,
 )
 from summarizer.extractor import Extractor
 from summarizer.item import Item
@@ -95,14 +94,15 @@ class RunSummary:
 class RunResult:
     """Records and error lines produced by this run (not those skipped), and the summary.
 
-    `stopped` is the error that ended the run early (the endpoint became unusable); the items
-    it left are counted in `summary.pending` and run on the next call with the same output.
+    `stopped` is the error that ended the run early (the endpoint became unusable, or the
+    budget was spent); the items it left are counted in `summary.pending` and run on the next
+    call with the same output.
     """
 
     records: list[Record] = field(default_factory=list)
     errors: list[ErrorLine] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)
-    stopped: FatalProviderError | None = None
+    stopped: FatalProviderError | BudgetSpentError | None = None
 
 
 @dataclass
@@ -235,7 +235,7 @@ def _supervised(
 
 
 def _endpoint_failure(error: Exception | None) -> bool:
-    return isinstance(error, ProviderError) and not isinstance(error, TruncatedOutputError)
+    return isinstance(error, ProviderError)
 
 
 def _outage(error: ProviderError, what: str) -> FatalProviderError:

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from summarizer.errors import ConfigError, ExtractionError, TruncatedOutputError
+from summarizer.errors import ConfigError, ExtractionError
 from summarizer.extractor import Checked, Extractor
 from summarizer.item import Item, Location, Problem
 from summarizer.pipeline import RunSummary
@@ -292,7 +292,7 @@ def judge(
     call = Call(key, codec.digest(body), codec.usage_of(completion), None, "valid", how="batch")
     try:
         outcome = backend.after(completion, request, body, calls - base)
-    except (ExtractionError, TruncatedOutputError) as exc:
+    except ExtractionError as exc:  # a truncation too
         backend.ledger.record(replace(call, outcome=outcome_of(exc)))
         if first is not None:  # the grounding re-ask failed: the first answer stands, as online
             return _finished(extractor, item, first, None, usage=usage, calls=calls)

@@ -176,8 +176,7 @@ class Ledger:
                     f"the next call could take this run past its --budget of {self.budget:,} "
                     f"tokens ({self._spent:,} spent, up to {estimate:,} for the call), so the "
                     "run stopped and unfinished items stay pending; raise --budget and run the "
-                    "same command to resume",
-                    self.provider,
+                    "same command to resume"
                 )
             self._reserved += estimate
         return estimate

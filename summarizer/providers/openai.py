@@ -131,8 +131,7 @@ class OpenAIBackend:
         try:
             return self._complete(request, tally)
         except (ProviderError, ExtractionError) as exc:
-            exc.usage, exc.last_output = tally.usage, codec.raw_text(tally.last)
-            raise
+            raise exc.spent(tally.usage, codec.raw_text(tally.last)) from exc.__cause__
 
     def _complete(self, request: Request, tally: _Tally) -> Completion:
         body = codec.encode(request, self.wire)
@@ -146,7 +145,7 @@ class OpenAIBackend:
             )  # fmt: skip
             try:
                 outcome = self.after(answer, request, body, tally.calls)
-            except (TruncatedOutputError, ExtractionError) as exc:
+            except ExtractionError as exc:  # a truncation too
                 self.ledger.record(replace(call, outcome=outcome_of(exc)))
                 raise
             if isinstance(outcome, Again):
@@ -168,8 +167,7 @@ class OpenAIBackend:
                 raise TruncatedOutputError(
                     f"output hit the token limit ({self.wire.max_tokens}) and no re-ask "
                     f"was left after {calls} call(s); raise --max-tokens",
-                    self.provider,
-                    calls,
+                    attempts=calls,
                 )
             # The conversation starts again, asking for brevity: a cut-off answer is no turn
             # to build on.
