@@ -64,6 +64,5 @@ def no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def stub() -> Iterator[Stub]:
     """The fault-injecting OpenAI-compatible stub (see `stub_server.py`), stopped after."""
-    server = Stub().start()
-    yield server
-    server.stop()
+    with Stub() as server:
+        yield server

@@ -128,6 +128,12 @@ class LoopbackServer:
         self.server.shutdown()
         self.server.server_close()
 
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 # 200 bodies that are JSON but no chat completion: the SDK builds them without validating.
 _NOT_COMPLETIONS = {

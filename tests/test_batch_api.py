@@ -28,9 +28,8 @@ ITEMS = seed_rows()
 
 @pytest.fixture
 def api() -> Iterator[BatchStub]:
-    stub = BatchStub().start()
-    yield stub
-    stub.stop()
+    with BatchStub() as stub:
+        yield stub
 
 
 def extractor_for(stub: BatchStub, **more: Any) -> Extractor:
@@ -316,12 +315,9 @@ def test_a_partial_batch_then_extract_gives_each_item_once(api: BatchStub, tmp_p
         statuses(out, extractor)
         partial = collect(out, extractor)
     assert (partial.done, partial.pending) == (5, 15)
-    online = Stub().start()
-    try:  # the README's follow-up: the same items, online, the provider left to `auto`
+    with Stub() as online:  # the follow-up: the same items, online, the provider left to `auto`
         settings = Settings(base_url=online.base_url, model="stub-model", retry_max_wait_s=0.01)
         result = extract_many(ITEMS, settings, output=out)
-    finally:
-        online.stop()
     assert (result.summary.skipped, result.summary.done) == (5, 15)
     assert len(written(out)) == 20
     assert set(written(out).values()) == {1}
@@ -332,14 +328,11 @@ def test_the_same_answers_online_and_in_a_batch_give_the_same_records(
 ) -> None:
     faults = {0: "invalid", 1: "truncated", 2: "unstated", 3: None}  # item -> first answer
     items = ITEMS[:4]
-    online = Stub(faults=[f for n in faults for f in (faults[n] or "none", "none")][:7])
-    online.start()
-    try:
+    first_answers = [f for n in faults for f in (faults[n] or "none", "none")][:7]
+    with Stub(faults=first_answers) as online:
         settings = Settings(base_url=online.base_url, model="stub-model", retry_max_wait_s=0.01)
         with Extractor(settings) as extractor:
             records = [extractor.extract(item) for item in items]
-    finally:
-        online.stop()
     assert [r.provenance.attempts for r in records] == [2, 2, 2, 1]
     out = tmp_path / "out.jsonl"
     with extractor_for(api) as extractor:

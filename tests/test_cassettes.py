@@ -33,27 +33,25 @@ def test_committed_cassettes_hold_no_secrets() -> None:
     assert scan(CASSETTES) == []
 
 
-def test_recording_scrubs_keys_and_identity_headers(tmp_path: Path, fixtures: Path) -> None:
+def test_recording_scrubs_keys_and_identity_headers(
+    tmp_path: Path, fixtures: Path, stub: Stub
+) -> None:
     secret = "sk-live-THISMUSTNOTLEAK-0123456789"
-    stub = Stub().start()
-    try:
-        backend = OpenAIBackend(
-            Settings(base_url=stub.base_url, api_key=secret, model="m", retry_max_wait_s=0.01)
-        )
-        backend.transport.client = backend.transport.client.with_options(
-            default_headers={
-                "OpenAI-Organization": "org-secret",
-                "OpenAI-Project": "proj-secret",
-                "Cookie": "session=secret",
-                "api-key": secret,
-            }
-        )
-        item = read([fixtures / "seed_digest.txt"]).items[0]
-        request = build_request(item, load_prompt())
-        with cassette_recorder(tmp_path, record=True).use_cassette("scrub.yaml"):
-            backend.complete(request)
-    finally:
-        stub.stop()
+    backend = OpenAIBackend(
+        Settings(base_url=stub.base_url, api_key=secret, model="m", retry_max_wait_s=0.01)
+    )
+    backend.transport.client = backend.transport.client.with_options(
+        default_headers={
+            "OpenAI-Organization": "org-secret",
+            "OpenAI-Project": "proj-secret",
+            "Cookie": "session=secret",
+            "api-key": secret,
+        }
+    )
+    item = read([fixtures / "seed_digest.txt"]).items[0]
+    request = build_request(item, load_prompt())
+    with cassette_recorder(tmp_path, record=True).use_cassette("scrub.yaml"):
+        backend.complete(request)
     text = (tmp_path / "scrub.yaml").read_text()
     assert "one_line_summary" in text  # the interaction was recorded
     for leaked in (secret, "org-secret", "proj-secret", "session=secret"):

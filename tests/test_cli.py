@@ -137,31 +137,27 @@ def test_help_does_not_import_the_toolkit() -> None:
 
 @pytest.mark.slow
 def test_a_key_echoed_by_the_server_and_url_passwords_never_reach_disk_or_output(
-    fixtures: Path, tmp_path: Path
+    fixtures: Path, tmp_path: Path, stub: Stub
 ) -> None:
     """Like the cassette check: grep every file written, and stdout and stderr."""
     secret, password = "sk-echoed-0123456789abcdefKEY", "hunter2-password"
-    stub = Stub().start()
     stub.always = "echo401"
-    try:
-        env = {**clean_env(), "OPENAI_API_KEY": secret}
-        url = f"http://user:{password}@127.0.0.1:{stub.port}/v1"
-        seed = str(fixtures / "seed_digest.txt")
-        runs = [
-            ["extract", seed, "-o", "out.jsonl", "--base-url", stub.base_url, "--limit", "2"],
-            ["extract", seed, "-o", "out2.jsonl", "--base-url", url, "--limit", "2"],
-            ["eval", "seed_digest", "--provider", "openai", "--base-url", url, "--out", "r"],
-        ]
-        outputs = []
-        for args in runs:
-            run = subprocess.run(
-                [sys.executable, "-m", "summarizer.cli", *args],
-                env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
-            )  # fmt: skip
-            assert "Traceback" not in run.stderr, run.stderr
-            outputs += [run.stdout, run.stderr]
-    finally:
-        stub.stop()
+    env = {**clean_env(), "OPENAI_API_KEY": secret}
+    url = f"http://user:{password}@127.0.0.1:{stub.port}/v1"
+    seed = str(fixtures / "seed_digest.txt")
+    runs = [
+        ["extract", seed, "-o", "out.jsonl", "--base-url", stub.base_url, "--limit", "2"],
+        ["extract", seed, "-o", "out2.jsonl", "--base-url", url, "--limit", "2"],
+        ["eval", "seed_digest", "--provider", "openai", "--base-url", url, "--out", "r"],
+    ]
+    outputs = []
+    for args in runs:
+        run = subprocess.run(
+            [sys.executable, "-m", "summarizer.cli", *args],
+            env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
+        )  # fmt: skip
+        assert "Traceback" not in run.stderr, run.stderr
+        outputs += [run.stdout, run.stderr]
     assert any("401" in text for text in outputs)
     written = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
     assert written
@@ -265,3 +261,26 @@ def test_a_malformed_dataset_and_a_corrupt_batch_state_are_one_line_each(tmp_pat
         assert shown.exit_code == 2, command
         (line,) = shown.stderr.strip().splitlines()
         assert line.startswith(f"error: {out}.batches.json is not a batch state file"), command
+
+
+def test_eval_compare_is_a_subcommand_and_eval_dataset_is_eval_run(tmp_path: Path) -> None:
+    assert "REPORT_A" in runner.invoke(app, ["eval", "compare", "--help"]).output
+    missing = runner.invoke(app, ["eval", "compare", str(tmp_path)])
+    assert missing.exit_code == 2
+    assert "Missing argument" in missing.output
+    group = runner.invoke(app, ["eval", "--help"]).output
+    assert "run " in group
+    assert "compare " in group
+    assert "pairs_dev40" in group
+    for words in (["eval", "seed_digest"], ["eval", "run", "seed_digest"]):
+        result = runner.invoke(app, [*words, "--provider", "rules", "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "seed_digest.rules" / "report.json").is_file()
+    assert (tmp_path / "seed_digest.rules.2").exists() is False  # the same run again replaced it
+
+
+def test_help_lists_the_commands_in_the_order_of_a_workflow() -> None:
+    section = runner.invoke(app, ["--help"]).output.split("Commands:")[1]
+    listed = [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
+    order = [name for name in listed if name in {"read", "extract", "eval", "digest", "batch"}]
+    assert order == ["read", "extract", "eval", "digest", "batch"]

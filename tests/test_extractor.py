@@ -95,48 +95,34 @@ def stub_extractor(stub: Stub, metrics_only: bool = False) -> Extractor:
     return Extractor(settings)
 
 
-def test_a_paper_without_numbers_gets_no_metrics_and_a_schema_allowing_none() -> None:
-    stub = Stub().start()
-    try:
-        with stub_extractor(stub) as extractor:
-            record = extractor.extract(NO_NUMBERS)
-        tool = stub.requests[0]["tools"][0]["function"]["parameters"]
-        assert tool["properties"]["headline_metrics"]["maxItems"] == 0
-        assert record.headline_metrics == []
-    finally:
-        stub.stop()
+def test_a_paper_without_numbers_gets_no_metrics_and_a_schema_allowing_none(stub: Stub) -> None:
+    with stub_extractor(stub) as extractor:
+        record = extractor.extract(NO_NUMBERS)
+    tool = stub.requests[0]["tools"][0]["function"]["parameters"]
+    assert tool["properties"]["headline_metrics"]["maxItems"] == 0
+    assert record.headline_metrics == []
 
 
-def test_metrics_only_asks_nothing_when_there_is_no_number() -> None:
-    stub = Stub().start()
-    try:
-        with stub_extractor(stub, metrics_only=True) as extractor:
-            record = extractor.extract(NO_NUMBERS)
-            assert not extractor.opened
-        assert stub.requests == []
-        assert (record.headline_metrics, record.one_line_summary) == ([], "")
-        assert record.provenance.attempts == 0
-    finally:
-        stub.stop()
+def test_metrics_only_asks_nothing_when_there_is_no_number(stub: Stub) -> None:
+    with stub_extractor(stub, metrics_only=True) as extractor:
+        record = extractor.extract(NO_NUMBERS)
+        assert not extractor.opened
+    assert stub.requests == []
+    assert (record.headline_metrics, record.one_line_summary) == ([], "")
+    assert record.provenance.attempts == 0
 
 
-def test_metrics_only_shows_only_the_sentences_with_numbers(fixtures: Path) -> None:
+def test_metrics_only_shows_only_the_sentences_with_numbers(fixtures: Path, stub: Stub) -> None:
     item = read([fixtures / "seed_digest.txt"]).items[0]
-    stub = Stub().start()
-    try:
-        with stub_extractor(stub, metrics_only=True) as extractor:
-            record = extractor.extract(item)
-        sent = stub.requests[0]
-        assert list(sent["tools"][0]["function"]["parameters"]["properties"]) == [
-            "headline_metrics"
-        ]
-        user = sent["messages"][-1]["content"]
-        shown = [s.text for s in split_sentences(item.text) if s.text in user]
-        assert all(find_numbers(text) for text in shown)
-        assert record.headline_metrics
-        assert all(m.grounded for m in record.headline_metrics)
-    finally:
-        stub.stop()
+    with stub_extractor(stub, metrics_only=True) as extractor:
+        record = extractor.extract(item)
+    sent = stub.requests[0]
+    assert list(sent["tools"][0]["function"]["parameters"]["properties"]) == ["headline_metrics"]
+    user = sent["messages"][-1]["content"]
+    shown = [s.text for s in split_sentences(item.text) if s.text in user]
+    assert all(find_numbers(text) for text in shown)
+    assert record.headline_metrics
+    assert all(m.grounded for m in record.headline_metrics)
 
 
 def sent_schema(body: dict[str, object]) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""Batch runs: concurrency, failures recorded as lines, resume after a kill."""
+"""Runs of many items: failures recorded as lines, resume, the circuit breaker, concurrency,
+a kill midway.
+
+What the run decides (resume, duplicates, which failures stop it, an item's own failure) is
+tested on `FakeBackend`, which answers or raises from a queue; what needs a wire (HTTP faults,
+token counts, overlapping requests, a killed process) runs against the stub server."""
 
 from __future__ import annotations
 
@@ -14,7 +19,19 @@ import pytest
 from helpers import OUTPUTS, clean_env
 from stub_server import Stub
 
-from summarizer import Extractor, Item, Record, Settings, extract_many, read
+from summarizer import (
+    Extraction,
+    ExtractionError,
+    Extractor,
+    FakeBackend,
+    Item,
+    ProviderError,
+    RunResult,
+    Settings,
+    TruncatedOutputError,
+    extract_many,
+    read,
+)
 from summarizer.pipeline import BREAKER_LIMIT
 from summarizer.providers.local import free_port
 from summarizer.records.schema import SCHEMA_VERSION
@@ -38,6 +55,26 @@ def settings_for(stub: Stub, **extra: object) -> Settings:
         "max_reasks": 0,
     }
     return Settings.model_validate({**fields, **extra})
+
+
+def fake_run(
+    items: list[Item],
+    answers: list[Extraction | Exception],
+    out: Path | None = None,
+    retry_failed: bool = False,
+) -> tuple[RunResult, FakeBackend]:
+    """`extract_many` of `items` with `FakeBackend(answers)`: one item at a time, in order."""
+    backend = FakeBackend(answers)
+    with Extractor(Settings(provider="rules"), backend=backend) as extractor:
+        run = extract_many(items, output=out, retry_failed=retry_failed, extractor=extractor)
+    return run, backend
+
+
+OK = Extraction(objective="Measure it.")
+
+
+def endpoint_down() -> ProviderError:
+    return ProviderError("HTTP 500 after 2 attempts", "fake", 2)
 
 
 def seed_extract(fixtures: Path, out: Path, url: str, *flags: str) -> list[str]:
@@ -83,21 +120,6 @@ def test_without_keep_lines_are_written_and_counted_not_held(
     assert result.summary.usage.prompt_tokens >= 19 * 100
 
 
-def test_rerun_skips_done_and_retry_failed_reruns_errors(
-    stub: Stub, items: list[Item], tmp_path: Path
-) -> None:
-    out = tmp_path / "out.jsonl"
-    stub.faults.extend(["500", "500"])
-    extract_many(items[:5], settings_for(stub, concurrency=1), output=out)
-    again = extract_many(items[:5], settings_for(stub), output=out)
-    assert (again.summary.done, again.summary.skipped) == (0, 5)
-    retried = extract_many(items[:5], settings_for(stub), output=out, retry_failed=True)
-    assert (retried.summary.done, retried.summary.skipped) == (1, 4)
-    written = lines_of(out)
-    assert len(written) == 5
-    assert {line["status"] for line in written} == {"ok"}
-
-
 def test_an_output_written_before_schema_3_0_is_not_resumed_and_says_so(
     items: list[Item], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -127,12 +149,6 @@ def test_failed_items_count_their_tokens(stub: Stub, items: list[Item]) -> None:
     assert "on failed items" in str(result.summary)
 
 
-def test_duplicate_items_run_once(stub: Stub, items: list[Item]) -> None:
-    result = extract_many([items[0], items[0], items[1]], settings_for(stub))
-    assert (result.summary.done, result.summary.duplicates) == (2, 1)
-    assert len(stub.requests) == 2
-
-
 def test_concurrency_overlaps_requests(stub: Stub, items: list[Item]) -> None:
     extract_many(items[:1], settings_for(stub))  # imports openai and instructor: not timed
     stub.delay = 0.2
@@ -140,23 +156,6 @@ def test_concurrency_overlaps_requests(stub: Stub, items: list[Item]) -> None:
     result = extract_many(items[1:9], settings_for(stub, concurrency=8))
     assert result.summary.done == 8
     assert time.perf_counter() - started < 0.2 * 8 / 2  # far from sequential
-
-
-def test_a_bug_in_one_item_does_not_stop_the_batch(
-    stub: Stub, items: list[Item], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with Extractor(settings_for(stub)) as extractor:
-        real = extractor.extract
-
-        def flaky(item: Item) -> Record:
-            if item is items[2]:
-                raise KeyError("boom")
-            return real(item)
-
-        monkeypatch.setattr(extractor, "extract", flaky)
-        result = extract_many(items[:4], extractor=extractor)
-    assert (result.summary.done, result.summary.failed) == (3, 1)
-    assert result.errors[0].error.type == "KeyError"
 
 
 @pytest.mark.slow
@@ -226,19 +225,6 @@ def test_refused_connection_stops_at_the_first_item(fixtures: Path, tmp_path: Pa
     assert time.monotonic() - started < 60  # one item's retries, not twenty
 
 
-def test_an_outage_trips_the_breaker_and_blames_no_item(
-    stub: Stub, items: list[Item], tmp_path: Path
-) -> None:
-    stub.always = "500"
-    out = tmp_path / "out.jsonl"
-    result = extract_many(items, settings_for(stub, concurrency=1), output=out)
-    assert result.stopped is not None
-    assert f"{BREAKER_LIMIT} items in a row failed" in str(result.stopped)
-    assert (result.summary.failed, result.summary.pending) == (0, 20)
-    assert out.read_text() == ""
-    assert len(stub.requests) == BREAKER_LIMIT * 2  # each item: one try and one retry
-
-
 @pytest.mark.parametrize("fault", ["garbage", "choices_str", "error200", "no_choices"])
 def test_an_endpoint_answering_200_without_completions_trips_the_breaker(
     stub: Stub, items: list[Item], tmp_path: Path, fault: str
@@ -248,15 +234,6 @@ def test_an_endpoint_answering_200_without_completions_trips_the_breaker(
     assert result.stopped is not None
     assert "something other than a chat completion" in str(result.stopped)
     assert (result.summary.failed, result.summary.pending) == (0, 20)
-
-
-def test_a_failure_between_successes_is_the_items_own(
-    stub: Stub, items: list[Item], tmp_path: Path
-) -> None:
-    stub.faults.extend(["200", "500", "500", "500", "500"])  # items 2 and 3 fail, then recover
-    result = extract_many(items[:6], settings_for(stub, concurrency=1), output=tmp_path / "o")
-    assert result.stopped is None
-    assert (result.summary.done, result.summary.failed, result.summary.pending) == (4, 2, 0)
 
 
 @pytest.mark.slow
@@ -398,3 +375,62 @@ def test_timeout_bounds_an_item_against_a_server_that_never_answers(
     lines = lines_of(tmp_path / "out.jsonl")
     assert [line["status"] for line in lines] == ["error"], err
     assert "Traceback" not in err
+
+
+def test_rerun_skips_done_and_retry_failed_reruns_errors(items: list[Item], tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    first, _ = fake_run(items[:5], [endpoint_down(), *[OK] * 4], out)
+    assert (first.summary.done, first.summary.failed) == (4, 1)
+    again, asked = fake_run(items[:5], [], out)
+    assert (again.summary.done, again.summary.skipped, again.summary.failed_earlier) == (0, 5, 1)
+    assert asked.requests == []
+    retried, asked = fake_run(items[:5], [OK], out, retry_failed=True)
+    assert (retried.summary.done, retried.summary.skipped) == (1, 4)
+    assert [r.item for r in asked.requests] == [items[0]]
+    written = lines_of(out)
+    assert len(written) == 5
+    assert {line["status"] for line in written} == {"ok"}
+
+
+def test_duplicate_items_run_once(items: list[Item]) -> None:
+    result, backend = fake_run([items[0], items[0], items[1]], [OK, OK])
+    assert (result.summary.done, result.summary.duplicates) == (2, 1)
+    assert len(backend.requests) == 2
+
+
+def test_an_outage_trips_the_breaker_and_blames_no_item(items: list[Item], tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result, backend = fake_run(items, [endpoint_down() for _ in items], out)
+    assert result.stopped is not None
+    assert f"{BREAKER_LIMIT} items in a row failed" in str(result.stopped)
+    assert (result.summary.failed, result.summary.pending) == (0, 20)
+    assert out.read_text() == ""
+    assert len(backend.requests) == BREAKER_LIMIT
+
+
+def test_a_failure_between_successes_is_the_items_own(items: list[Item]) -> None:
+    answers: list[Extraction | Exception] = [OK, endpoint_down(), endpoint_down(), OK, OK, OK]
+    result, _ = fake_run(items[:6], answers)
+    assert result.stopped is None
+    assert (result.summary.done, result.summary.failed, result.summary.pending) == (4, 2, 0)
+
+
+def test_the_models_failures_never_trip_the_breaker(items: list[Item]) -> None:
+    """A cut-off or invalid answer is the model's output, not the endpoint's failure: however
+    many come in a row, each costs its own item and the run goes on."""
+    model_failures: list[Extraction | Exception] = [
+        TruncatedOutputError("output hit the token limit", attempts=3),
+        ExtractionError("output did not validate", attempts=3),
+    ] * BREAKER_LIMIT
+    result, _ = fake_run(items[: len(model_failures) + 1], [*model_failures, OK])
+    assert result.stopped is None
+    assert (result.summary.done, result.summary.failed) == (1, len(model_failures))
+    kinds = {error.error.type for error in result.errors}
+    assert kinds == {"TruncatedOutputError", "ExtractionError"}
+
+
+def test_a_bug_in_one_item_does_not_stop_the_batch(items: list[Item]) -> None:
+    answers: list[Extraction | Exception] = [OK, OK, KeyError("boom"), OK]
+    result, _ = fake_run(items[:4], answers)
+    assert (result.summary.done, result.summary.failed) == (3, 1)
+    assert "unexpected KeyError while extracting: 'boom'" in result.errors[0].error.message

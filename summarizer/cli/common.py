@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
+from typer.core import TyperGroup
 
 from summarizer.errors import ConfigError, OutputError, SummarizerError
 
@@ -25,7 +26,33 @@ if TYPE_CHECKING:
 
 # Commands import the toolkit when they run, so that `summarize --help` starts fast.
 P = ParamSpec("P")
+# The order of a workflow; the utilities follow in the order they are added.
+WORKFLOW = ("read", "extract", "eval", "digest", "export", "results", "batch")
+
+
+class InOrder(TyperGroup):
+    """Lists its commands in the order of a workflow (typer lists command groups, such as
+    `eval` and `batch`, after every plain command)."""
+
+    # `ctx` is typer's own (vendored, private) click Context, hence Any here and below.
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        first = [name for name in WORKFLOW if name in names]
+        return first + [name for name in names if name not in first]
+
+
+class RunUnlessCommand(TyperGroup):
+    """A group whose arguments, unless they begin with one of its commands, are those of its
+    `run` command: `summarize eval DATASET...` is `summarize eval run DATASET...`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
+    cls=InOrder,
     add_completion=False,
     rich_markup_mode=None,  # plain help: rich mode shows Python types such as <bool>
     no_args_is_help=True,

@@ -28,6 +28,7 @@ from summarizer.cli.common import (
     Paths,
     PromptOpt,
     ProviderOpt,
+    RunUnlessCommand,
     app,
     existing,
     friendly,
@@ -176,7 +177,18 @@ def extract(
         raise typer.Exit(1)
 
 
-@app.command("eval")
+evaluation = typer.Typer(
+    cls=RunUnlessCommand,
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Score extractions (eval DATASET..., short for eval run) or compare two reports.\n\n"
+    "DATASET: names in evals/datasets/ (seed_digest, seed_abstracts, pairs_dev40, pairs_dev) "
+    "or files of your own.",
+)
+app.add_typer(evaluation, name="eval")
+
+
+@evaluation.command("run")
 @friendly
 def eval_(
     datasets: Annotated[
@@ -212,27 +224,14 @@ def eval_(
     Exit status 1 when a check fails (a record breaks a promise) or a gated score regresses.
 
     DATASET: names in evals/datasets/ (seed_digest, seed_abstracts, pairs_dev40, pairs_dev)
-    or files of your own.
-    `summarize eval compare REPORT_A REPORT_B` compares two report folders instead.
+    or files of your own; `summarize eval DATASET...` is short for this command.
     """
     from summarizer.cli.display import error, say
     from summarizer.evals.dataset import find_dataset
     from summarizer.evals.gate import gate
-    from summarizer.evals.report import (
-        compare,
-        load_report,
-        report_folder,
-        report_markdown,
-        write_reports,
-    )
+    from summarizer.evals.report import report_folder, report_markdown, write_reports
     from summarizer.evals.run import evaluate
 
-    if datasets[0] == "compare":
-        if len(datasets) != 3:
-            raise typer.BadParameter("usage: summarize eval compare REPORT_A REPORT_B")
-        a, b = (load_report(Path(p)) for p in datasets[1:])
-        sys.stdout.write(compare(a, b))
-        return
     show_progress_logs()
     settings = model_settings(
         provider, mode, option, model, base_url, model_path, prompt, cache, budget
@@ -266,6 +265,26 @@ def eval_(
         error("regression", line)
     if failed or broken:
         raise typer.Exit(1)
+
+
+@evaluation.command("compare")
+@friendly
+def compare_(
+    report_a: Annotated[Path, typer.Argument(metavar="REPORT_A", hidden=True)],
+    report_b: Annotated[Path, typer.Argument(metavar="REPORT_B", hidden=True)],
+    changed: Annotated[
+        int, typer.Option(metavar="N", min=0, help="How many cases that changed most to list.")
+    ] = 5,
+) -> None:
+    """Compare two report folders (or report.json files), B against A, paired by case id.
+
+    Each aggregate on the shared cases, the difference B - A with a paired bootstrap 95%
+    interval, and `better` or `worse` only where that interval excludes 0; then the cases
+    that changed most.
+    """
+    from summarizer.evals.report import compare, load_report
+
+    sys.stdout.write(compare(load_report(report_a), load_report(report_b), changed=changed))
 
 
 # Imported here, not at the top, so that help lists the commands in the order of a workflow:
