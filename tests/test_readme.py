@@ -1,4 +1,5 @@
-"""Every `summarize` command and Python snippet in the README runs as written, in order.
+"""Every `summarize` command and Python snippet in the README and the docs runs as written, in
+order (the README, then each page of `docs/` in the order the README lists them).
 
 They run in a scratch folder holding the checkout's `seeds/` and `evals/`, with no key and no
 endpoint configured. Commands that need a model (the embedded one, a key or a server of one's
@@ -20,21 +21,30 @@ from helpers import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The pages in the README's order; the CLI reference shows usage, not commands to run.
+LINKED = re.findall(r"\]\((docs/\w+\.md)\)", README)
+PAGES = [
+    ROOT / "README.md",
+    *(ROOT / page for page in dict.fromkeys(LINKED) if page != "docs/cli.md"),
+]
+TEXT = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 
 
 def blocks(language: str) -> list[str]:
     """The fenced code blocks of one language, in order."""
-    return re.findall(rf"^```{language}\n(.*?)^```", README, flags=re.MULTILINE | re.DOTALL)
+    return re.findall(rf"^```{language}\n(.*?)^```", TEXT, flags=re.MULTILINE | re.DOTALL)
 
 
 def summarize_commands() -> list[list[str]]:
-    """Each `summarize ...` line of the bash blocks, split as the shell would, comments dropped."""
+    """Each `summarize ...` command of the bash blocks (a line, or a part of one joined by
+    `&&`), split as the shell would, comments dropped."""
     commands = []
     for block in blocks("bash"):
         for line in block.replace("\\\n", " ").splitlines():
-            words = shlex.split(line, comments=True)
-            if words and words[0] == "summarize":
-                commands.append(words[1:])
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words and words[0] == "summarize":
+                    commands.append(words[1:])
     return commands
 
 
@@ -80,6 +90,8 @@ def test_readme_commands_run_in_order(tmp_path: Path) -> None:
         shown = shlex.join(["summarize", *words])
         assert result.returncode == 0, f"{shown}\n{result.stderr}"
         assert "Traceback" not in result.stderr, shown
+        if words[0] == "results":  # an example query finds what it shows
+            assert not re.search(r"^0 result", result.stderr, flags=re.MULTILINE), shown
         ran.append(words[0])
     assert {"read", "extract", "eval", "validate", "schema", "models"} <= set(ran)
     for snippet in blocks("python"):
