@@ -29,7 +29,7 @@ def test_digest_list_markers_set_roles() -> None:
         "iv) It gets 5%. v) Use it."
     )
     roles = classify(split_sentences(text))
-    assert list(roles.values()) == ["summary", "objective", "method", "result", "implication"]
+    assert list(roles.values()) == ["summary", "objective", "methodology", "results", "implication"]
 
 
 def test_golden_seed_rows(records: dict[str, list[Record]]) -> None:

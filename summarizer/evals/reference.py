@@ -3,7 +3,8 @@
 Digest summaries come as an "i) ... v)" list, as an "a) ... e)" list (objective, methodology,
 results, implication, then notes), as prose with cue phrases ("The main research objective is
 ...", "The key methodology ...", "Primary results show ...", "For AI practitioners ..."), or as
-plain prose, where position and numbers decide. A trailer of "Follow-up questions: 1. ... 2. ..."
+plain prose, where position and numbers decide (`text.parts`, which the rules provider and the
+digest renderer share). A trailer of "Follow-up questions: 1. ... 2. ..."
 (about 2% of the archive's rows) is not part of the summary and is dropped; list markers such as
 "1." or "2)" at the start of a clause are never result numbers.
 """
@@ -14,24 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from summarizer.text.numbers import Mention, find_numbers
+from summarizer.text.parts import LETTERS, PARTS, marked, part_of
 from summarizer.text.sentences import split_sentences
 
-PARTS = ("summary", "objective", "methodology", "results", "implication")
-_LIST_ORDER = {
-    "i": "summary",
-    "ii": "objective",
-    "iii": "methodology",
-    "iv": "results",
-    "v": "implication",
-}
-_LETTER_ORDER = {
-    "a": "objective",
-    "b": "methodology",
-    "c": "results",
-    "d": "implication",
-    "e": "notes",
-}
-_MARKER = re.compile(r"^\(?(i{1,3}|iv|v|[a-e])\)\s*")
 _LETTERED = re.compile(r"\s*\(?a\)\s")
 _LETTER_BREAK = re.compile(r"\s+(?=\(?[b-e]\)\s)")
 # "Follow-up questions:", "Follow up questions:", "Here are some follow-up questions an AI
@@ -42,13 +28,6 @@ _TRAILER = re.compile(
 # "1. How does ...", "2) What ...": a bare whole number opening a clause, then "." or ")".
 _LIST_MARKER_BEFORE = re.compile(r"(?:^|[.:;!?]|\n)\s*\(?$")
 _LIST_MARKER_AFTER = re.compile(r"[.)](?:\s|$)")
-_EXPLICIT = re.compile(r"objective|methodolog|primary result|practitioners", re.IGNORECASE)
-_CUES = (
-    ("implication", re.compile(r"implication|practitioners", re.IGNORECASE)),
-    ("objective", re.compile(r"objective|\baims? (?:to|at)\b|research question|\bgoal\b", re.I)),
-    ("methodology", re.compile(r"methodolog|key method|\bapproach\b|involves", re.IGNORECASE)),
-    ("results", re.compile(r"primary result|\bresults?\b|achiev|outperform|surpass", re.I)),
-)
 
 
 @dataclass(frozen=True)
@@ -79,19 +58,16 @@ def parse_reference(text: str) -> Reference:
     if _LETTERED.match(text):
         # The sentence splitter opens sentences at "ii)" but not at "b)": split here.
         for piece in _LETTER_BREAK.split(text.strip()):
-            marker = _MARKER.match(piece)
-            if marker and marker.group(1) in _LETTER_ORDER:
-                role, body = _LETTER_ORDER[marker.group(1)], piece[marker.end() :]
-                chunks.setdefault(role, []).append(body.strip())
+            if found := marked(piece, LETTERS):
+                part, body = found
+                chunks.setdefault(part, []).append(body.strip())
     sentences = [] if chunks else split_sentences(text)
     for index, sentence in enumerate(sentences):
-        marker = _MARKER.match(sentence.text)
-        if marker and marker.group(1) in _LIST_ORDER:
-            role = _LIST_ORDER[marker.group(1)]
-            body = sentence.text[marker.end() :]
-        else:
-            role, body = _role(sentence.text, index, len(sentences)), sentence.text
-        chunks.setdefault(role, []).append(body)
+        part, body = marked(sentence.text) or (
+            part_of(sentence.text, index, len(sentences), bool(result_numbers(sentence.text))),
+            sentence.text,
+        )
+        chunks.setdefault(part, []).append(body)
     parts = {name: " ".join(chunks[name]) for name in PARTS if name in chunks}
     results = parts.get("results") or text
     return Reference(text=text, parts=parts, numbers=result_numbers(results))
@@ -110,14 +86,3 @@ def _list_marker(text: str, mention: Mention) -> bool:
         and _LIST_MARKER_AFTER.match(text, mention.end) is not None
         and _LIST_MARKER_BEFORE.search(text, max(0, mention.start - 8), mention.start) is not None
     )
-
-
-def _role(sentence: str, index: int, count: int) -> str:
-    if index == 0 and not _EXPLICIT.search(sentence):
-        return "summary"
-    for role, cue in _CUES:
-        if cue.search(sentence):
-            return role
-    if result_numbers(sentence):
-        return "results"
-    return "implication" if index == count - 1 else "methodology"

@@ -26,7 +26,7 @@ from summarizer.evals.matching import (
     quantity_of,
     stated,
 )
-from summarizer.evals.reference import PARTS, Reference, parse_reference
+from summarizer.evals.reference import Reference, parse_reference
 from summarizer.records.grounding import (
     SourceText,
     prose_fields,
@@ -36,6 +36,7 @@ from summarizer.records.grounding import (
 from summarizer.records.render import summary_text
 from summarizer.records.schema import ErrorLine, Metric, Record
 from summarizer.text.numbers import Mention
+from summarizer.text.parts import PARTS
 from summarizer.text.redact import redact
 from summarizer.text.sentences import split_sentences
 

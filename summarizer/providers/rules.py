@@ -1,7 +1,8 @@
 """The rules provider: a deterministic, model-free extractor and the baseline of every evaluation.
 
-Sentences are classified as summary, objective, method, result or implication by the digest's
-"i) ... v)" markers, cue phrases and position. Numeric mentions in result sentences become
+Sentences are placed in the summary's parts (summary, objective, methodology, results,
+implication) by the digest's "i) ... v)" markers, cue phrases, numbers and position, as
+`text.parts` places them for every reader of that shape. Numeric mentions in result sentences become
 headline metrics, with the nearest metric word, benchmark ("on X"), subject and baseline.
 """
 
@@ -16,29 +17,9 @@ from summarizer.providers.codec import Wire
 from summarizer.records.schema import MAX_METRICS, ExtractedMetric, Extraction, Method, clip
 from summarizer.text.labels import benchmark_of, comparison_of, first_name, subject_of
 from summarizer.text.numbers import Mention, find_numbers, written_form
+from summarizer.text.parts import ABSTRACT_CUES, cued, marked, unmarked
 from summarizer.text.sentences import Sentence
 
-_MARKERS = {"i": "summary", "ii": "objective", "iii": "method", "iv": "result", "v": "implication"}
-_MARKER = re.compile(r"^\(?([iv]{1,3})\)\s*")
-# Cue patterns run on lower-cased text from a word start: far faster than IGNORECASE scans.
-_CUES = {
-    "implication": re.compile(
-        r"\b(?:practitioner|implication|can leverage|can use|can be used|suggests that|enables? "
-        r"(?:more|practitioners|developers)|offers? (?:a|an) (?:valuable|practical))"
-    ),
-    "result": re.compile(
-        r"\b(?:results?\b|achiev|outperform|surpass|improv|reduc|accuracy|state-of-the-art|"
-        r"scores?\b|speed-?up|faster|gains?\b|demonstrat|shows?\b)"
-    ),
-    "objective": re.compile(
-        r"\b(?:objective|aims? to\b|goal\b|research question|seeks? to|investigat|we study|"
-        r"address(?:es)? the)"
-    ),
-    "method": re.compile(
-        r"\b(?:methodolog|we propose|we introduce|approach\b|we design|framework|method\b|"
-        r"technique|involves|we train|trained|leverag|architecture|pipeline)"
-    ),
-}
 _METRIC_WORDS = re.compile(
     r"\b(accuracy|f1|precision|recall|bleu|rouge(?:-\w+)?|miou|iou|map|auc|fid|fad|"
     r"frechet audio distance|perplexity|win rate|success rate|pass@\d+|error rate|"
@@ -84,34 +65,33 @@ class RulesBackend:
 
 
 def classify(sentences: list[Sentence]) -> dict[int, str]:
-    """Label each sentence number with its role."""
-    roles: dict[int, str] = {}
+    """The part of each sentence (by number): its `i)` … `v)` marker, else the first abstract
+    cue phrase it contains, else `results` when it states a number; else `summary` for the
+    first sentence and `other` (no part) for the rest."""
+    parts: dict[int, str] = {}
     for sentence in sentences:
-        marker = _MARKER.match(sentence.text)
-        if marker and marker.group(1) in _MARKERS:
-            roles[sentence.number] = _MARKERS[marker.group(1)]
-            continue
-        low = sentence.text.lower()
-        role = next((r for r, cue in _CUES.items() if cue.search(low)), "")
-        if not role and find_numbers(sentence.text):
-            role = "result"
-        roles[sentence.number] = role or ("summary" if sentence.number == 1 else "other")
-    return roles
+        text = sentence.text
+        found = marked(text)
+        part = found[0] if found else cued(text, ABSTRACT_CUES)
+        if part is None and find_numbers(text):
+            part = "results"
+        parts[sentence.number] = part or ("summary" if sentence.number == 1 else "other")
+    return parts
 
 
 def extract_by_rules(sentences: list[Sentence]) -> Extraction:
     """A complete `Extraction` built from `sentences` alone."""
     if not sentences:
         raise ValueError("no sentences to extract from")
-    roles = classify(sentences)
-    by_role: dict[str, list[Sentence]] = {}
+    parts = classify(sentences)
+    by_part: dict[str, list[Sentence]] = {}
     for sentence in sentences:
-        by_role.setdefault(roles[sentence.number], []).append(sentence)
+        by_part.setdefault(parts[sentence.number], []).append(sentence)
     first = sentences[0]
-    objective = (by_role.get("objective") or [first])[0]
-    methods = [_method(s) for s in by_role.get("method", [])[:2]]
-    results = by_role.get("result", [])
-    implications = by_role.get("implication") or ([sentences[-1]] if len(sentences) > 1 else [])
+    objective = (by_part.get("objective") or [first])[0]
+    methods = [_method(s) for s in by_part.get("methodology", [])[:2]]
+    results = by_part.get("results", [])
+    implications = by_part.get("implication") or ([sentences[-1]] if len(sentences) > 1 else [])
     return Extraction(
         one_line_summary=clip(_text(first)),
         objective=clip(_text(objective)),
@@ -122,7 +102,7 @@ def extract_by_rules(sentences: list[Sentence]) -> Extraction:
 
 
 def _text(sentence: Sentence) -> str:
-    return _MARKER.sub("", sentence.text)
+    return unmarked(sentence.text)
 
 
 def _method(sentence: Sentence) -> Method:

@@ -22,6 +22,7 @@ from summarizer.records.schema import Metric, Record
 from summarizer.text.html import page
 from summarizer.text.markdown import cell
 from summarizer.text.numbers import Mention
+from summarizer.text.parts import MARKER_OF
 from summarizer.text.sentences import split_sentences
 
 UNDATED = "undated"
@@ -75,13 +76,13 @@ def summary_parts(record: Record) -> dict[str, str]:
     )
     results = "; ".join(result_phrase(m) for m in grounded_results(record))
     parts = {
-        "i": stated(record.one_line_summary),
-        "ii": stated(record.objective),
-        "iii": methods,
-        "iv": results,
-        "v": " ".join(stated(i) for i in record.implications),
+        "summary": stated(record.one_line_summary),
+        "objective": stated(record.objective),
+        "methodology": methods,
+        "results": results,
+        "implication": " ".join(stated(i) for i in record.implications),
     }
-    return {marker: _sentence(text) for marker, text in parts.items() if text.strip()}
+    return {MARKER_OF[part]: _sentence(text) for part, text in parts.items() if text.strip()}
 
 
 def summary_text(record: Record) -> str:
@@ -137,7 +138,7 @@ def _row_html(record: Record) -> str:
         title = f'<a href="https://arxiv.org/abs/{html.escape(arxiv_id)}">{title}</a>'
     parts, notes = [], []
     for marker, text in summary_parts(record).items():
-        if marker != "iv":
+        if marker != MARKER_OF["results"]:
             parts.append(f"{marker}) {html.escape(text)}")
             continue
         shown = []
