@@ -13,8 +13,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from helpers import smollm2
@@ -138,6 +140,8 @@ def test_exit_is_described_in_words() -> None:
 def test_server_killed_mid_run_stops_the_cli_at_once_and_resumes(
     fixtures: Path, tmp_path: Path
 ) -> None:
+    """The server is killed with the first item in flight: the moment the CLI says it is ready
+    (an event read from its stderr, not a guess of how long the model takes)."""
     model = smollm2()
     out = tmp_path / "out.jsonl"
     command = [
@@ -146,6 +150,15 @@ def test_server_killed_mid_run_stops_the_cli_at_once_and_resumes(
         "--max-tokens", "1500",
     ]  # fmt: skip
     env = {**os.environ, "SUMMARIZE_CACHE_DIR": str(tmp_path / "cache")}
+    shown: list[str] = []
+    ready = threading.Event()
+
+    def follow(stream: IO[str]) -> None:
+        for line in stream:
+            shown.append(line)
+            if "ready in" in line:
+                ready.set()
+
     with subprocess.Popen(
         command,
         env=env,
@@ -153,20 +166,24 @@ def test_server_killed_mid_run_stops_the_cli_at_once_and_resumes(
         text=True,
         preexec_fn=default_sigint,  # noqa: PLW1509
     ) as run:
+        assert run.stderr is not None
+        reader = threading.Thread(target=follow, args=(run.stderr,), daemon=True)
+        reader.start()
         try:
-            deadline = time.monotonic() + 240
-            while not lines_of(out) and time.monotonic() < deadline and run.poll() is None:
-                time.sleep(0.1)
-            assert lines_of(out), "no item finished"
+            while not ready.wait(0.05) and run.poll() is None:
+                pass  # until the server is up, or the run ended without one
+            assert ready.is_set(), "".join(shown)
             servers = server_children(run.pid)
             assert len(servers) == 1
             os.kill(servers[0], signal.SIGKILL)
             killed = time.monotonic()
-            _, stderr = run.communicate(timeout=30)
+            run.wait(timeout=30)
             took = time.monotonic() - killed
         finally:
             if run.poll() is None:
                 run.kill()
+        reader.join(timeout=10)
+    stderr = "".join(shown)
     assert took < 5, stderr
     assert run.returncode == 3, stderr
     assert stderr.count("the llama.cpp server was killed by SIGKILL (killed)") == 1
