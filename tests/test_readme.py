@@ -58,6 +58,8 @@ def needs_model(words: list[str], model_outputs: set[str]) -> bool:
         return True
     if words[0] == "extract":
         return option(words, "--provider") != "rules"
+    if words[0] == "batch":  # an endpoint, or the answers of one
+        return True
     if words[0] == "eval" and words[1] != "compare":
         return option(words, "--provider") != "rules" and "--predictions" not in words
     return False
@@ -75,7 +77,7 @@ def test_readme_commands_run_in_order(tmp_path: Path) -> None:
     ran = []
     for words in summarize_commands():
         if needs_model(words, model_outputs):
-            if words[0] == "extract":
+            if words[0] in {"extract", "batch"}:
                 model_outputs.add(option(words, "-o", "summaries.jsonl") or "")
             continue
         result = subprocess.run(
