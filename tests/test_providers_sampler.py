@@ -2,8 +2,8 @@
 (the grammar over the whole vocabulary, then greedy) picks, and never a token the schema does not
 allow. On the real SmolLM2 vocabulary and model.
 
-Needs llama-cpp-python and SmolLM2 (see test_providers_local); skipped without them except
-where SUMMARIZE_REQUIRE_LOCAL=1.
+Needs llama-cpp-python, and SmolLM2 for the tests marked `local_model` (see
+test_providers_local); skipped without them except where SUMMARIZE_REQUIRE_LOCAL=1.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from helpers import smollm2
 
-pytestmark = pytest.mark.local_model
 if os.environ.get("SUMMARIZE_REQUIRE_LOCAL") != "1":  # in CI, its absence is a failure
     pytest.importorskip("llama_cpp")
-import llama_cpp  # noqa: E402 - after the skip
+import llama_cpp
 
 SCHEMA = {
     "type": "object",
@@ -62,6 +61,7 @@ def full_chain_pick(grammar: Any, logits: Any) -> int:
     return int(data[best].id)
 
 
+@pytest.mark.local_model
 @pytest.mark.parametrize("top", [1, 64])
 def test_the_pick_is_the_full_checks_pick_token_for_token(vocab: Any, top: int) -> None:
     import numpy as np  # noqa: PLC0415 - comes with llama-cpp-python
@@ -132,6 +132,7 @@ def ask(server: Any, sampler: str, content: str) -> str:
     return text
 
 
+@pytest.mark.local_model
 def test_every_sampler_keeps_to_the_schema_and_they_answer_alike(server: Any) -> None:
     content = (
         'Answer in JSON. The paper reports 99.9% accuracy. value_text must be "99.9%"; '
@@ -146,6 +147,7 @@ def test_every_sampler_keeps_to_the_schema_and_they_answer_alike(server: Any) ->
     assert len(set(answers.values())) == 1, answers
 
 
+@pytest.mark.local_model
 def test_an_unknown_sampler_is_refused(server: Any) -> None:
     import httpx2  # noqa: PLC0415
 
@@ -159,6 +161,7 @@ def test_an_unknown_sampler_is_refused(server: Any) -> None:
     assert "unknown sampler 'fastest'" in response.json()["error"]["message"]
 
 
+@pytest.mark.local_model
 def test_a_keyword_the_grammar_would_drop_is_refused_naming_it(server: Any) -> None:
     import httpx2  # noqa: PLC0415
 
