@@ -13,7 +13,7 @@ from helpers import seed_rows
 from stub_server import Stub
 from typer.testing import CliRunner
 
-from summarizer import BudgetSpentError, Record, Settings, read_lines
+from summarizer import BudgetSpentError, Extractor, Record, Settings, read_lines
 from summarizer.cli import app
 from summarizer.pipeline import extract_many
 from summarizer.providers.ledger import read_totals
@@ -137,3 +137,38 @@ def test_summarize_log_prints_runs_and_items(stub: Stub, tmp_path: Path) -> None
     missing = runner.invoke(app, ["log", "--ledger", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2
     assert missing.stderr.startswith("error: no call log at")
+
+
+def test_an_unreadable_stored_answer_is_asked_for_again_and_logged_as_sent(
+    stub: Stub, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "calls.sqlite"
+    extract_many(ITEMS[:2], settings_for(stub, ledger, cache=True))
+    with sqlite3.connect(ledger) as db:  # one answer not JSON, one JSON but no completion
+        bodies = [row[0] for row in db.execute("SELECT body FROM answers ORDER BY at, body")]
+        db.execute("UPDATE answers SET completion = 'not json' WHERE body = ?", (bodies[0],))
+        db.execute(
+            "UPDATE answers SET completion = '{\"choices\": 1}' WHERE body = ?", (bodies[1],)
+        )
+    sent = len(stub.requests)
+    again = extract_many(ITEMS[:2], settings_for(stub, ledger, cache=True))
+    assert again.summary.done == 2
+    assert len(stub.requests) == sent + 2  # both asked again
+    last = read_totals(ledger)[-1]
+    assert (last.calls, last.cached, last.spent) == (2, 0, last.usage.total_tokens)
+
+
+def test_a_log_that_breaks_mid_run_costs_the_log_not_the_items(
+    stub: Stub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = tmp_path / "calls.sqlite"
+    with Extractor(settings_for(stub, ledger, cache=True)) as extractor:
+        extractor.extract(ITEMS[0])  # the log is open, with its tables
+        with sqlite3.connect(ledger) as db:  # what another program, or a bad disk, could do
+            db.execute("DROP TABLE answers")
+            db.execute("DROP TABLE calls")
+        result = extract_many(ITEMS[1:4], extractor=extractor)
+    assert (result.summary.done, result.summary.failed) == (3, 0)
+    warnings = [r.getMessage() for r in caplog.records if "call log" in r.getMessage()]
+    assert any("could not be written" in w for w in warnings)
+    assert any("could not be read" in w for w in warnings)

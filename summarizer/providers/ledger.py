@@ -142,26 +142,28 @@ class Ledger:
         return self._spent
 
     def answer(self, body: str) -> str | None:
-        """The completion JSON stored for the body hash `body`, with `cache` on."""
+        """The completion JSON stored for the body hash `body`, with `cache` on (None, after
+        a warning, when the log cannot be read: the call is then made)."""
         if not self.cache or self._db is None:
             return None
         with self._lock:
-            row = self._db.execute(
-                "SELECT completion FROM answers WHERE body = ?", (body,)
-            ).fetchone()
+            try:
+                row = self._db.execute(
+                    "SELECT completion FROM answers WHERE body = ?", (body,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                log.warning("the call log %s could not be read (%s)", self.path, exc)
+                return None
         return str(row[0]) if row else None
 
     def keep(self, body: str, completion: str) -> None:
         """Store the answer to the body hash `body` (with `cache` on), the key masked."""
-        if not self.cache or self._db is None:
-            return
-        masked = mask_secrets(completion, self._secret)
-        with self._lock:
-            self._db.execute(
+        if self.cache:
+            masked = mask_secrets(completion, self._secret)
+            self._write(
                 "INSERT OR REPLACE INTO answers (body, completion, at) VALUES (?, ?, ?)",
                 (body, masked, _now()),
             )
-            self._db.commit()
 
     def reserve(self, body: dict[str, Any], max_tokens: int) -> int:
         """Hold what the call of `body` may cost (see module docstring) and return it; 0, and
@@ -189,25 +191,29 @@ class Ledger:
 
     def record(self, call: Call) -> None:
         """Append `call` to the log."""
-        if self._db is None:
-            return
         row = (
             self.run, _now(), call.item, self.provider, self.model, call.how, call.body,
             call.usage.prompt_tokens, call.usage.completion_tokens,
             None if call.latency_s is None else round(call.latency_s, 3), call.outcome,
             int(call.cached),
         )  # fmt: skip
+        self._write(
+            "INSERT INTO calls (run, at, item, provider, model, how, body, prompt_tokens, "
+            "completion_tokens, latency_s, outcome, cached) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+
+    def _write(self, statement: str, row: tuple[Any, ...]) -> None:
+        """Run one write and commit it; a log that fails costs the log, not the item."""
+        if self._db is None:
+            return
         with self._lock:
             try:
-                self._db.execute(
-                    "INSERT INTO calls (run, at, item, provider, model, how, body, "
-                    "prompt_tokens, completion_tokens, latency_s, outcome, cached) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
+                self._db.execute(statement, row)
                 self._db.commit()
-            except sqlite3.Error as exc:  # a log that fails costs the log, not the run
-                log.warning("a call could not be logged in %s (%s)", self.path, exc)
+            except sqlite3.Error as exc:
+                log.warning("the call log %s could not be written (%s)", self.path, exc)
 
 
 def _now() -> str:

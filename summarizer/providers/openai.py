@@ -16,6 +16,7 @@ item, over all its requests, retries and re-asks, by `item_timeout_s`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -190,7 +191,11 @@ class OpenAIBackend:
         call log's cache when it holds this body's answer (True), else sent, within the run's
         budget."""
         stored = self.ledger.answer(digest)
-        answer = codec.read_completion(json.loads(stored)) if stored is not None else None
+        answer = None
+        if stored is not None:
+            with contextlib.suppress(ValueError):  # not JSON: asked for again, as not a completion
+                answer = codec.read_completion(json.loads(stored))
+        cached = answer is not None
         if answer is None:
             estimate = self.ledger.reserve(body, self.wire.max_tokens)
             started = time.perf_counter()
@@ -206,7 +211,7 @@ class OpenAIBackend:
         tally.calls += 1
         tally.last = answer
         tally.usage += codec.usage_of(answer)
-        return answer, stored is not None
+        return answer, cached
 
 
 def outcome_of(error: Exception) -> str:
