@@ -45,14 +45,21 @@ class _Spending(SummarizerError):
     usage: Usage
     last_output: str | None
 
-    def spent(self, usage: Usage, last_output: str | None = None) -> Self:
-        """This error with `usage` (and `last_output`, when given) as its totals: a new
-        exception, with this one's cause and traceback, to raise in its place."""
+    attempts: int
+
+    def spent(
+        self, usage: Usage, last_output: str | None = None, attempts: int | None = None
+    ) -> Self:
+        """This error with `usage` (and `last_output` and `attempts`, when given) as its
+        totals: a new exception, with this one's cause and traceback, to raise or record in its
+        place."""
         new = type(self).__new__(type(self))
         new.args = self.args
         new.__dict__.update(self.__dict__, usage=usage)
         if last_output is not None:
             new.last_output = last_output
+        if attempts is not None:
+            new.attempts = attempts
         new.__cause__, new.__suppress_context__ = self.__cause__, self.__suppress_context__
         return new.with_traceback(self.__traceback__)
 

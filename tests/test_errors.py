@@ -55,3 +55,5 @@ def test_spent_builds_a_complete_copy_and_leaves_the_raised_error_alone() -> Non
     truncated = TruncatedOutputError("hit the token limit", attempts=2).spent(total)
     assert type(truncated) is TruncatedOutputError
     assert (truncated.attempts, truncated.usage) == (2, total)
+    later = ExtractionError("no valid answer", attempts=1).spent(total, "{}", attempts=3)
+    assert (later.attempts, later.usage, later.last_output) == (3, total, "{}")

@@ -296,8 +296,7 @@ def judge(
         backend.ledger.record(replace(call, outcome=outcome_of(exc)))
         if first is not None:  # the grounding re-ask failed: the first answer stands, as online
             return _finished(extractor, item, first, None, usage=usage, calls=calls)
-        exc.usage, exc.attempts, exc.last_output = usage, calls, codec.raw_text(completion)
-        return extractor.error_line(item, exc)
+        return extractor.error_line(item, exc.spent(usage, codec.raw_text(completion), calls))
     backend.ledger.record(
         replace(call, outcome=outcome.outcome) if isinstance(outcome, Again) else call
     )
