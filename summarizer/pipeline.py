@@ -19,11 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from summarizer.config import Settings
-from summarizer.errors import (
-    BudgetSpentError,
-    FatalProviderError,
-    ProviderError,
-)
+from summarizer.errors import BudgetSpentError, FatalProviderError, ProviderError
 from summarizer.extractor import Extractor
 from summarizer.item import Item
 from summarizer.records.schema import ErrorLine, Record
@@ -212,8 +208,7 @@ def _supervised(
                 continue
             if isinstance(error, FatalProviderError):
                 result.stopped = error
-            elif _endpoint_failure(error):
-                assert isinstance(error, ProviderError)
+            elif isinstance(error, ProviderError):  # the endpoint's; the model's never count
                 held.append(line)
                 if not succeeded and error.unreachable:
                     result.stopped = _outage(error, "the endpoint refused the connection")
@@ -234,16 +229,11 @@ def _supervised(
         outcomes.close()
 
 
-def _endpoint_failure(error: Exception | None) -> bool:
-    return isinstance(error, ProviderError)
-
-
 def _outage(error: ProviderError, what: str) -> FatalProviderError:
     stop = FatalProviderError(
         f"{what} at the {error.provider} endpoint, so the run stopped and unfinished items "
         f"stay pending. Last error: {str(error).rstrip('.')}. Check that the endpoint is up "
-        "(--base-url, "
-        "OPENAI_BASE_URL), then run the same command to resume.",
+        "(--base-url, OPENAI_BASE_URL), then run the same command to resume.",
         error.provider,
         error.attempts,
         unreachable=error.unreachable,

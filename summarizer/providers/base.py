@@ -9,11 +9,11 @@ from summarizer.item import Item
 from summarizer.prompt import Message
 from summarizer.records.schema import Extraction
 from summarizer.text.candidates import Candidate
+from summarizer.text.sentences import Sentence
+from summarizer.usage import Usage
 
 if TYPE_CHECKING:
     from summarizer.providers.codec import Wire
-from summarizer.text.sentences import Sentence
-from summarizer.usage import Usage
 
 
 @dataclass(frozen=True)
