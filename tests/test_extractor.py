@@ -256,3 +256,20 @@ def test_a_key_the_answer_echoes_never_reaches_the_record(monkeypatch: pytest.Mo
     assert key not in record.model_dump_json()
     assert record.one_line_summary == "The key is [redacted]."
     assert record.objective == "A token embeddings study."  # ordinary words stay
+
+
+def test_a_grounding_reask_cut_off_every_time_keeps_the_first_answer(
+    fixtures: Path, stub: Stub
+) -> None:
+    """A re-ask the model cannot finish is the model's failure, as an invalid one is: the first
+    answer stands, flagged, as it does when a batch collects the same answers."""
+    item = read([fixtures / "seed_digest.txt"]).items[0]
+    stub.faults.extend(["unstated", "truncated", "truncated"])  # 3 calls: max_reasks 2
+    settings = Settings(base_url=stub.base_url, model="stub-model", retry_max_wait_s=0.01)
+    with Extractor(settings) as extractor:
+        record = extractor.extract(item)
+    assert len(stub.requests) == 3
+    assert record.provenance.attempts == 3
+    assert record.objective == "It is 99.9% accurate."
+    assert record.grounding.unstated_prose_numbers == ["objective: 99.9%"]
+    assert record.provenance.usage.prompt_tokens == 300  # every call counted
