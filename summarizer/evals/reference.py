@@ -3,10 +3,10 @@
 Digest summaries come as an "i) ... v)" list, as an "a) ... e)" list (objective, methodology,
 results, implication, then notes), as prose with cue phrases ("The main research objective is
 ...", "The key methodology ...", "Primary results show ...", "For AI practitioners ..."), or as
-plain prose, where position and numbers decide (`text.parts`, which the rules provider and the
-digest renderer share). A trailer of "Follow-up questions: 1. ... 2. ..."
-(about 2% of the archive's rows) is not part of the summary and is dropped; list markers such as
-"1." or "2)" at the start of a clause are never result numbers.
+plain prose, where position and numbers decide (`text.parts.part_of`; its parts and markers are
+the rules provider's and the digest renderer's too). A trailer of "Follow-up questions: 1. ...
+2. ..." (about 2% of the archive's rows) is not part of the summary and is dropped; list
+markers such as "1." or "2)" at the start of a clause are never result numbers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The rules provider: a deterministic, model-free extractor and the baseline of every evaluation.
 
 Sentences are placed in the summary's parts (summary, objective, methodology, results,
-implication) by the digest's "i) ... v)" markers, cue phrases, numbers and position, as
-`text.parts` places them for every reader of that shape. Numeric mentions in result sentences become
-headline metrics, with the nearest metric word, benchmark ("on X"), subject and baseline.
+implication; `text.parts`) by the digest's "i) ... v)" markers, else by an abstract's cue
+phrases (`text.parts.ABSTRACT_CUES`), numbers and position (`classify`). Numeric mentions in
+result sentences become headline metrics, with the nearest metric word, benchmark ("on X"),
+subject and baseline.
 """
 
 from __future__ import annotations
